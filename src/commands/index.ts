@@ -1,0 +1,4 @@
+import type { Command } from './command.js';
+
+/** Every built command, in the order `--help` lists them. Only commands that work are listed here. */
+export const COMMANDS: Command[] = [];

@@ -1,0 +1,159 @@
+/**
+ * Typed data that flows between the stages (see docs/architecture.md).
+ * Stage owners may add fields; renaming one means updating every stage that reads it.
+ */
+
+/** A position in a spec file, 1-based line and column. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/**
+ * A value exactly as PyYAML's `safe_load` hands it to flytekit.
+ * Integers are `bigint` so they stay distinct from floats (`1` vs `1.0`), which matters for hashing.
+ */
+export type PyValue = null | boolean | bigint | number | string | PyValue[] | PyDict | PyDate | PyDateTime;
+export interface PyDict {
+  type: 'dict';
+  entries: Array<[PyValue, PyValue]>;
+}
+/** `datetime.date` (a YAML 1.1 timestamp without a time part). */
+export interface PyDate {
+  type: 'date';
+  year: number;
+  month: number;
+  day: number;
+}
+/** `datetime.datetime` (a YAML 1.1 timestamp with a time part); `text` is the YAML scalar as written. */
+export interface PyDateTime {
+  type: 'datetime';
+  text: string;
+}
+
+/** One problem in a spec file. `message` says what is wrong and how to fix it. */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  col: number;
+  /** Field path, e.g. `images.app.packages[2]`; empty for the whole file. */
+  path: string;
+  message: string;
+}
+
+export type Flavor = 'generic' | 'flyte';
+export type PythonInstaller = 'uv' | 'pip';
+
+/** flytekit's ImageSpec fields in declaration order. The order is part of the flyte tag (see src/hash). */
+export const FLYTEKIT_FIELDS = [
+  'name',
+  'python_version',
+  'builder',
+  'source_root',
+  'env',
+  'registry',
+  'packages',
+  'conda_packages',
+  'conda_channels',
+  'requirements',
+  'apt_packages',
+  'cuda',
+  'cudnn',
+  'base_image',
+  'platform',
+  'pip_index',
+  'pip_extra_index_url',
+  'pip_secret_mounts',
+  'pip_extra_args',
+  'registry_config',
+  'entrypoint',
+  'commands',
+  'tag_format',
+  'source_copy_mode',
+  'copy',
+  'python_exec',
+  'runtime_packages',
+  'builder_options',
+  'builder_config',
+] as const;
+export type FlytekitField = (typeof FLYTEKIT_FIELDS)[number];
+
+/** A build secret taken from the runner's environment or a file, mounted with `RUN --mount=type=secret`. */
+export interface BuildSecret {
+  id: string;
+  /** Environment variable holding the secret value. */
+  env?: string;
+  /** File holding the secret (absolute path, resolved against the spec directory). */
+  src?: string;
+  /** Where the secret is mounted during pip/uv install (flytekit's pip_secret_mounts target). */
+  target?: string;
+}
+
+/**
+ * One validated image of a spec file. Paths are absolute (resolved against the spec file's directory)
+ * unless the field keeps the text as written for hashing (see `raw`).
+ */
+export interface ImageSpec {
+  /** Key in the file's `images:` map, or the spec's `name` for a single-image file. */
+  id: string;
+  /** Absolute path of the spec file and its directory. */
+  file: string;
+  dir: string;
+  /** The repository root that referenced files must stay inside (the git top level, else `dir`). */
+  root: string;
+  /** Every field present in the file, exactly as flytekit would receive it, in file order. Used by hashing. */
+  raw: ReadonlyMap<string, PyValue>;
+  /** Position of a field path (e.g. `packages[1]`, relative to this image) or of the image itself for ''. */
+  pos: (path: string) => SourcePos;
+
+  // flytekit fields (typed view, defaults applied)
+  name: string;
+  python_version?: string;
+  builder?: string;
+  source_root?: string;
+  env: Record<string, string>;
+  registry?: string;
+  packages: string[];
+  conda_packages: string[];
+  conda_channels: string[];
+  requirements?: string;
+  apt_packages: string[];
+  cuda?: string;
+  cudnn?: string;
+  /** A plain image reference; see `base_image_of` for references to another image of the same file. */
+  base_image?: string;
+  /** The `id` of another image of the same file that this one builds on. */
+  base_image_of?: string;
+  /** Comma-separated platforms as written, default `linux/amd64`. */
+  platform: string;
+  pip_index?: string;
+  pip_extra_index_url: string[];
+  pip_secret_mounts: Array<[string, string]>;
+  pip_extra_args?: string;
+  registry_config?: string;
+  entrypoint?: string[];
+  commands: string[];
+  tag_format?: string;
+  source_copy_mode?: string;
+  copy: string[];
+  python_exec?: string;
+  runtime_packages: string[];
+  builder_options: Record<string, PyValue>;
+  builder_config: Record<string, string>;
+
+  // extensions (documented in docs/spec.md)
+  dockerfile?: string;
+  build_context?: string;
+  build_args: Record<string, string>;
+  target?: string;
+  labels: Record<string, string>;
+  python_installer: PythonInstaller;
+  secrets: BuildSecret[];
+}
+
+/** A spec file after validation: its images in build order (parents before children). */
+export interface SpecFile {
+  file: string;
+  images: ImageSpec[];
+}
