@@ -157,3 +157,46 @@ export interface SpecFile {
   file: string;
   images: ImageSpec[];
 }
+
+/** One input to an image's content hash, for `imagespec explain` and the job summary. */
+export interface HashInput {
+  /** Field name (e.g. `packages`), or a synthetic entry such as `salt` or `dockerfile`. */
+  field: string;
+  /** How the value entered the hash (Python repr for flyte; digest for files), or why it was excluded. */
+  value: string;
+  status: 'hashed' | 'excluded' | 'replaced';
+  /** For file digests: the files behind the digest, relative to the spec directory, in hashing order. */
+  files?: string[];
+}
+
+/** An image with its content tag: output of the hash stage. */
+export interface PlannedImage {
+  spec: ImageSpec;
+  flavor: Flavor;
+  /** The hash alone (flytekit's `spec_hash`-style value). */
+  specHash: string;
+  /** The tag after `tag_format` (equals `specHash` without one). */
+  tag: string;
+  /** `registry/name` lowercased, or `name` when there is no registry. */
+  repository: string;
+  /** `repository:tag`. */
+  reference: string;
+  /** Full reference of the image this one builds on: a parent of the same file, `base_image`, or the flavor default. */
+  baseReference?: string;
+  /** Requested platforms, e.g. ['linux/amd64']. */
+  platforms: string[];
+  inputs: HashInput[];
+}
+
+/** The registry's answer to "does this tag exist?". `unknown` never stands for either of the others. */
+export interface Existence {
+  state: 'exists' | 'missing' | 'unknown';
+  /** Why: e.g. "HEAD 404", "401 after authenticating as user", "index lacks linux/arm64". */
+  reason: string;
+  digest?: string;
+  mediaType?: string;
+  /** For multi-platform specs whose index exists but lacks some requested platforms. */
+  missingPlatforms?: string[];
+}
+
+export type Visibility = 'public' | 'private' | 'internal' | 'unknown';
