@@ -1,0 +1,116 @@
+import * as core from '@actions/core';
+import { UserError } from '../errors.js';
+import type { Flavor } from '../spec/types.js';
+
+export type PushMode = 'auto' | 'true' | 'false';
+export type OnUnknown = 'fail' | 'build' | 'skip';
+export type CacheBackend = 'gha' | 'registry' | 'local' | 'none';
+
+/** Every input of action.yml, parsed and checked once. The rest of the action reads only this object. */
+export interface ActionInputs {
+  spec: string;
+  image?: string;
+  flavor: Flavor;
+  registry?: string;
+  push: PushMode;
+  buildWithoutPush: boolean;
+  force: boolean;
+  onUnknown: OnUnknown;
+  requirePublic: boolean;
+  platforms?: string[];
+  cache: CacheBackend;
+  cacheScope: string;
+  builder?: string;
+  username?: string;
+  password?: string;
+  githubToken?: string;
+  provenance: 'min' | 'max' | 'false';
+  sbom: boolean;
+  extraTags: string[];
+  labels: Record<string, string>;
+  summary: boolean;
+}
+
+type Reader = (name: string) => string;
+
+function oneOf<T extends string>(read: Reader, name: string, allowed: readonly T[], fallback: T): T {
+  const value = read(name).trim() || fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UserError(`input '${name}' is '${value}'; use one of: ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+function bool(read: Reader, name: string, fallback: boolean): boolean {
+  const value = read(name).trim().toLowerCase();
+  if (value === '') return fallback;
+  if (['true', 'yes', '1', 'on'].includes(value)) return true;
+  if (['false', 'no', '0', 'off'].includes(value)) return false;
+  throw new UserError(`input '${name}' is '${value}'; use true or false`);
+}
+
+function optional(read: Reader, name: string): string | undefined {
+  const value = read(name).trim();
+  return value === '' ? undefined : value;
+}
+
+/** Splits a list input written one item per line and/or comma-separated; drops blanks and `#` comments. */
+export function listInput(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .filter((line) => !line.trim().startsWith('#'))
+    .flatMap((line) => line.split(','))
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** Parses `key=value` lines (metadata-action's `labels` output format). */
+export function labelsInput(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) throw new UserError(`input 'labels' has the line '${line}'; write one key=value per line`);
+    labels[line.slice(0, eq).trim()] = line.slice(eq + 1);
+  }
+  return labels;
+}
+
+export function readInputs(read: Reader = (name) => core.getInput(name)): ActionInputs {
+  const platforms = optional(read, 'platforms');
+  const password = optional(read, 'password');
+  const githubToken = optional(read, 'github-token');
+  if (password) core.setSecret(password);
+  if (githubToken) core.setSecret(githubToken);
+  const username = optional(read, 'username');
+  if (password && !username)
+    throw new UserError("input 'password' is set without 'username'; set both or neither");
+  const provenance = read('provenance').trim().toLowerCase();
+  return {
+    spec: optional(read, 'spec') ?? 'imagespec.yaml',
+    image: optional(read, 'image'),
+    flavor: oneOf(read, 'flavor', ['generic', 'flyte'] as const, 'generic'),
+    registry: optional(read, 'registry'),
+    push: oneOf(read, 'push', ['auto', 'true', 'false'] as const, 'auto'),
+    buildWithoutPush: bool(read, 'build-without-push', true),
+    force: bool(read, 'force', false),
+    onUnknown: oneOf(read, 'on-unknown', ['fail', 'build', 'skip'] as const, 'fail'),
+    requirePublic: bool(read, 'require-public', false),
+    platforms: platforms ? listInput(platforms) : undefined,
+    cache: oneOf(read, 'cache', ['gha', 'registry', 'local', 'none'] as const, 'gha'),
+    cacheScope: optional(read, 'cache-scope') ?? 'imagespec',
+    builder: optional(read, 'builder'),
+    username,
+    password,
+    githubToken,
+    provenance:
+      provenance === 'true'
+        ? 'min'
+        : oneOf(() => provenance, 'provenance', ['min', 'max', 'false'] as const, 'min'),
+    sbom: bool(read, 'sbom', false),
+    extraTags: listInput(read('extra-tags')),
+    labels: labelsInput(read('labels')),
+    summary: bool(read, 'summary', true),
+  };
+}
