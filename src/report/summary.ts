@@ -1,0 +1,49 @@
+import type { ImageReport, RunReport } from './types.js';
+
+function escapeCell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function code(text: string): string {
+  return text ? `\`${escapeCell(text).replace(/`/g, "'")}\`` : '';
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function visibilityCell(image: ImageReport): string {
+  if (image.visibility !== 'public' && image.settingsUrl) {
+    return `${image.visibility} ([settings](${image.settingsUrl}))`;
+  }
+  return image.visibility;
+}
+
+/**
+ * The job summary as Markdown: one row per image, then per image its hash inputs folded under <details>.
+ * `explain` renders an image's hash inputs (the same table `imagespec explain` prints).
+ */
+export function summaryMarkdown(report: RunReport, explain: (image: ImageReport) => string): string {
+  const lines: string[] = ['## imagespec', ''];
+  for (const note of report.notes) lines.push(`> ${note}`, '');
+  lines.push(
+    '| image | tag | result | digest | platforms | visibility | cache | time |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const image of report.images) {
+    const result = `${image.built ? (image.pushed ? 'built, pushed' : 'built') : 'skipped'}: ${escapeCell(image.reason)}`;
+    lines.push(
+      `| ${code(image.repository)} | ${code(image.tag)} | ${result} | ${code(image.digest ?? image.existence.digest ?? '')} | ${escapeCell(image.platforms.join(', '))} | ${visibilityCell(image)} | ${escapeCell(image.cache ?? '')} | ${seconds(image.durationMs)} |`,
+    );
+  }
+  lines.push('');
+  for (const image of report.images) {
+    for (const warning of image.warnings) lines.push(`- ⚠️ ${code(image.id)}: ${escapeCell(warning)}`);
+  }
+  for (const image of report.images) {
+    lines.push('', `<details><summary>Hash inputs of <code>${image.reference.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`)}</code></summary>`, '');
+    lines.push(explain(image), '', '</details>');
+  }
+  lines.push('');
+  return lines.join('\n');
+}

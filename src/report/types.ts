@@ -1,0 +1,33 @@
+import type { Existence, HashInput, Visibility } from '../spec/types.js';
+
+/** Everything the action reports about one image, in build order. Built once, written by outputs and summary. */
+export interface ImageReport {
+  id: string;
+  repository: string;
+  reference: string;
+  tag: string;
+  specHash: string;
+  platforms: string[];
+  existence: Existence;
+  /** The image existed before this run. */
+  existed: boolean;
+  built: boolean;
+  pushed: boolean;
+  /** Why the image was built or skipped, for people: "exists", "tag missing: spec changed or first build", … */
+  reason: string;
+  digest?: string;
+  visibility: Visibility;
+  settingsUrl?: string;
+  /** Cache result for people, e.g. "gha: exported", "gha: not exported (…)", "none". */
+  cache?: string;
+  durationMs: number;
+  extraTags: string[];
+  inputs: HashInput[];
+  warnings: string[];
+}
+
+export interface RunReport {
+  images: ImageReport[];
+  /** Notes shown above the table (fork-safe mode, fallbacks). */
+  notes: string[];
+}
