@@ -1,0 +1,94 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CacheMount } from './keys.js';
+
+/** Runs `docker ARGS…`, returning the exit code and output; the caller decides what a failure means. */
+export type DockerRunner = (args: string[]) => Promise<{ code: number; output: string }>;
+
+export interface DanceOptions {
+  /** An image with `sh`, `mkdir` and `cp` to run the copy step in (pulled once; any small Linux image). */
+  helperImage: string;
+  /** buildx builder holding the cache mounts (the one that runs the image build). */
+  builder?: string;
+  run: DockerRunner;
+}
+
+/** Dockerfile instructions take the value JSON-quoted where they can; mount options must be plain words. */
+function mountOption(value: string): string {
+  if (!/^[A-Za-z0-9._/-]+$/.test(value))
+    throw new Error(`cache mount value '${value}' has characters a mount option cannot hold`);
+  return value;
+}
+
+async function withDockerfile<T>(text: string, body: (file: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'imagespec-dance-'));
+  try {
+    const file = join(dir, 'Dockerfile');
+    await writeFile(file, text);
+    return await body(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function builderArgs(options: DanceOptions): string[] {
+  return options.builder ? ['--builder', options.builder] : [];
+}
+
+/**
+ * Copies `dir` into the builder's cache mount `mount.id`, so the next RUN step that mounts it finds the files.
+ * BuildKit has no API to fill a cache mount; a throwaway build that mounts it and copies files in is the way.
+ */
+export async function injectMount(dir: string, mount: CacheMount, options: DanceOptions): Promise<void> {
+  const id = mountOption(mount.id);
+  const dockerfile = [
+    `FROM ${options.helperImage}`,
+    `RUN --mount=type=cache,id=${id},target=/imagespec-cache,sharing=locked --mount=type=bind,source=.,target=/imagespec-restore cp -a /imagespec-restore/. /imagespec-cache/`,
+    '',
+  ].join('\n');
+  await withDockerfile(dockerfile, async (file) => {
+    const { code, output } = await options.run([
+      'buildx',
+      'build',
+      ...builderArgs(options),
+      '--no-cache',
+      '--output',
+      'type=cacheonly',
+      '-f',
+      file,
+      dir,
+    ]);
+    if (code !== 0) throw new Error(`filling cache mount ${id} failed: ${lastLines(output)}`);
+  });
+}
+
+/** Copies the builder's cache mount `mount.id` out to `dest` (created by buildx). */
+export async function extractMount(mount: CacheMount, dest: string, options: DanceOptions): Promise<void> {
+  const id = mountOption(mount.id);
+  const dockerfile = [
+    `FROM ${options.helperImage} AS dance`,
+    `RUN --mount=type=cache,id=${id},target=/imagespec-cache,sharing=locked mkdir -p /imagespec-out && cp -a /imagespec-cache/. /imagespec-out/`,
+    'FROM scratch',
+    'COPY --from=dance /imagespec-out /',
+    '',
+  ].join('\n');
+  await withDockerfile(dockerfile, async (file) => {
+    const { code, output } = await options.run([
+      'buildx',
+      'build',
+      ...builderArgs(options),
+      '--no-cache',
+      '--output',
+      `type=local,dest=${dest}`,
+      '-f',
+      file,
+      join(file, '..'),
+    ]);
+    if (code !== 0) throw new Error(`reading cache mount ${id} failed: ${lastLines(output)}`);
+  });
+}
+
+function lastLines(output: string, count = 5): string {
+  return output.trim().split('\n').slice(-count).join(' / ');
+}

@@ -1,0 +1,152 @@
+import { mkdir, readdir, lstat, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorMessage } from '../errors.js';
+import { extractMount, injectMount, type DanceOptions } from './dance.js';
+import type { MountCacheKey } from './keys.js';
+
+export { mountCacheKey, type CacheMount, type MountCacheKey } from './keys.js';
+export type { DanceOptions, DockerRunner } from './dance.js';
+
+/** The subset of @actions/cache this feature uses (injected so tests can count calls). */
+export interface CacheStore {
+  restoreCache(paths: string[], key: string, restoreKeys?: string[]): Promise<string | undefined>;
+  saveCache(paths: string[], key: string): Promise<number>;
+}
+
+export interface MountCacheSettings {
+  /** Working directory for restored and extracted files; one sub-directory per mount. */
+  workDir: string;
+  /** Restore but never save (pull requests must not write the default branch's cache). */
+  restoreOnly: boolean;
+  /** Largest total size to save for one image, in bytes. */
+  budgetBytes: number;
+  dance: DanceOptions;
+  store: CacheStore;
+}
+
+export interface MountRestore {
+  key: MountCacheKey;
+  /** The key that was restored: the exact key, an older entry's key, or none. */
+  restoredKey?: string;
+  hit: 'exact' | 'partial' | 'miss';
+}
+
+export interface MountCacheResult {
+  restored: MountRestore[];
+  savedKeys: string[];
+  savedBytes: number;
+  /** Problems are warnings: a cache failure never fails a build. */
+  warnings: string[];
+  /** One line for the summary. */
+  summary: string;
+}
+
+function mountDir(settings: MountCacheSettings, key: MountCacheKey): string {
+  return join(settings.workDir, key.mount.id);
+}
+
+/** Total bytes of regular files below `dir` (symlinks are not followed). */
+export async function treeSize(dir: string): Promise<number> {
+  let total = 0;
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  for (const entry of entries) {
+    if (entry.isFile()) total += (await lstat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+/** Before a build: restore each mount's last content and put it into the builder's cache mount. */
+export async function restoreMountCaches(
+  keys: MountCacheKey[],
+  settings: MountCacheSettings,
+): Promise<{ restored: MountRestore[]; warnings: string[] }> {
+  const restored: MountRestore[] = [];
+  const warnings: string[] = [];
+  for (const key of keys) {
+    const dir = mountDir(settings, key);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    try {
+      const restoredKey = await settings.store.restoreCache([dir], key.key, key.restoreKeys);
+      if (restoredKey === undefined) {
+        restored.push({ key, hit: 'miss' });
+      } else {
+        await injectMount(dir, key.mount, settings.dance);
+        restored.push({ key, restoredKey, hit: restoredKey === key.key ? 'exact' : 'partial' });
+      }
+    } catch (err) {
+      restored.push({ key, hit: 'miss' });
+      warnings.push(`restoring cache mount ${key.mount.id}: ${errorMessage(err)}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return { restored, warnings };
+}
+
+/**
+ * After a build that ran: read each mount out of the builder and save it, unless the restore was an exact
+ * hit (nothing new), the run may only restore, or the total exceeds the budget.
+ */
+export async function saveMountCaches(
+  restored: MountRestore[],
+  settings: MountCacheSettings,
+): Promise<Pick<MountCacheResult, 'savedKeys' | 'savedBytes' | 'warnings'>> {
+  const warnings: string[] = [];
+  const savedKeys: string[] = [];
+  let savedBytes = 0;
+  if (settings.restoreOnly) return { savedKeys, savedBytes, warnings };
+  const pending = restored.filter((r) => r.hit !== 'exact');
+  const dirs: Array<{ restore: MountRestore; dir: string; size: number }> = [];
+  try {
+    for (const restore of pending) {
+      const dir = mountDir(settings, restore.key);
+      await rm(dir, { recursive: true, force: true });
+      try {
+        await extractMount(restore.key.mount, dir, settings.dance);
+        dirs.push({ restore, dir, size: await treeSize(dir) });
+      } catch (err) {
+        warnings.push(`reading cache mount ${restore.key.mount.id}: ${errorMessage(err)}`);
+      }
+    }
+    const total = dirs.reduce((sum, d) => sum + d.size, 0);
+    if (total > settings.budgetBytes) {
+      warnings.push(
+        `cache mounts hold ${formatBytes(total)}, over the budget of ${formatBytes(settings.budgetBytes)}: not saved (raise 'mount-cache-budget' or trim packages)`,
+      );
+      return { savedKeys, savedBytes, warnings };
+    }
+    for (const { restore, dir, size } of dirs) {
+      if (size === 0) continue;
+      try {
+        await settings.store.saveCache([dir], restore.key.key);
+        savedKeys.push(restore.key.key);
+        savedBytes += size;
+      } catch (err) {
+        warnings.push(`saving cache mount ${restore.key.mount.id}: ${errorMessage(err)}`);
+      }
+    }
+  } finally {
+    for (const { dir } of dirs) await rm(dir, { recursive: true, force: true });
+  }
+  return { savedKeys, savedBytes, warnings };
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Parses a size such as `2GB`, `512MiB` or `1000000` (bytes). */
+export function parseSize(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?\s*$/i.exec(text);
+  if (!match) return undefined;
+  const power = ' KMGT'.indexOf((match[2] ?? '').toUpperCase() || ' ');
+  return Math.round(Number(match[1]) * 1024 ** power);
+}
