@@ -1,0 +1,36 @@
+/** Registry access: references, credentials, existence checks, visibility and the policies over them. */
+export {
+  parseReference,
+  formatReference,
+  normalizeDomain,
+  registryBaseUrl,
+  isLoopback,
+  type ImageReference,
+} from './reference.js';
+export {
+  findCredentials,
+  describeCredentials,
+  dockerConfigDir,
+  type Credentials,
+  type CredentialOptions,
+  type ExplicitLogin,
+} from './credentials.js';
+export { RegistryClient, RegistryFailure, type RegistryOptions, type FailureCause } from './client.js';
+export { checkExistence, MANIFEST_ACCEPT, MEDIA_TYPES, type RegistryCheck } from './existence.js';
+export {
+  checkVisibility,
+  probeVisibility,
+  packagesApiVisibility,
+  type VisibilityReport,
+  type VisibilityOptions,
+} from './visibility.js';
+export {
+  decideBuild,
+  parseOnUnknown,
+  checkRequirePublic,
+  ON_UNKNOWN,
+  type OnUnknown,
+  type BuildDecision,
+  type PublicCheck,
+} from './policy.js';
+export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';

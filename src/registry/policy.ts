@@ -1,0 +1,86 @@
+/**
+ * Policies over registry answers, as pure functions: what to do with an image whose existence is
+ * `unknown` (`on-unknown`), and whether a pushed image's visibility is acceptable (`require-public`).
+ */
+import { UserError } from '../errors.js';
+import type { FailureCause } from './client.js';
+import type { RegistryCheck } from './existence.js';
+import type { VisibilityReport } from './visibility.js';
+
+export const ON_UNKNOWN = ['fail', 'build', 'skip'] as const;
+export type OnUnknown = (typeof ON_UNKNOWN)[number];
+
+/** Read the `on-unknown` input; empty means `fail`. */
+export function parseOnUnknown(text: string | undefined): OnUnknown {
+  const v = (text ?? '').trim().toLowerCase();
+  if (v === '') return 'fail';
+  if ((ON_UNKNOWN as readonly string[]).includes(v)) return v as OnUnknown;
+  throw new UserError(`on-unknown: '${text}' is not one of ${ON_UNKNOWN.join(', ')}`);
+}
+
+export interface BuildDecision {
+  /** build: build and push; skip: use the existing image; fail: stop the step with `message`. */
+  action: 'build' | 'skip' | 'fail';
+  /** What to tell the user; for `fail` and for policy-driven build/skip it explains the unknown answer. */
+  message: string;
+  /** True when the message should be shown as a warning (an `unknown` answer turned into build or skip). */
+  warning: boolean;
+}
+
+const ADVICE: Record<FailureCause, string> = {
+  auth:
+    'Log in to the registry before this step (docker/login-action, or the username/password inputs) with an account ' +
+    'that can pull the repository; on ghcr.io grant the job `permissions: packages: read` (`write` to push) and, for an ' +
+    "existing package, give the repository access in the package's settings.",
+  credentials: 'Fix the Docker credential configuration named above, or pass username/password explicitly.',
+  server: 'The registry kept failing; re-run the job later or check the registry status.',
+  network:
+    'Check the registry host name and that the runner can reach it (for a plain-HTTP registry, list it in insecure-registries).',
+  timeout: 'The registry did not answer in time; re-run the job later or check the registry status.',
+};
+
+/** Decide what to do with an image given the registry's answer and the `on-unknown` policy. */
+export function decideBuild(image: string, check: RegistryCheck, policy: OnUnknown): BuildDecision {
+  if (check.state === 'exists')
+    return { action: 'skip', message: `${image} exists; not rebuilding`, warning: false };
+  if (check.state === 'missing')
+    return { action: 'build', message: `${check.reason}; building`, warning: false };
+  const advice = ADVICE[check.cause ?? 'server'];
+  switch (policy) {
+    case 'build':
+      return {
+        action: 'build',
+        message: `Cannot tell whether ${image} exists (${check.reason}); building it because on-unknown is 'build'.`,
+        warning: true,
+      };
+    case 'skip':
+      return {
+        action: 'skip',
+        message: `Cannot tell whether ${image} exists (${check.reason}); assuming it does because on-unknown is 'skip'. ${advice}`,
+        warning: true,
+      };
+    case 'fail':
+      return {
+        action: 'fail',
+        message:
+          `Cannot tell whether ${image} exists: ${check.reason}. ${advice} ` +
+          "To proceed anyway, set on-unknown to 'build' (build and push) or 'skip' (assume it exists).",
+        warning: false,
+      };
+  }
+}
+
+export type PublicCheck = { ok: true; message: string } | { ok: false; message: string };
+
+/**
+ * `require-public`: pass only a public image. Nothing can change visibility through an API, so a failure names
+ * the place where a person can (the package's settings page) when it is known.
+ */
+export function checkRequirePublic(image: string, report: VisibilityReport, required: boolean): PublicCheck {
+  if (report.visibility === 'public') return { ok: true, message: `${image} is public` };
+  const where = report.settingsUrl
+    ? ` Make it public in the package settings: ${report.settingsUrl}`
+    : " Make the repository public in the registry's settings.";
+  const message = `${image} is ${report.visibility === 'unknown' ? 'of unknown visibility' : report.visibility} (${report.reason}).${where}`;
+  return required ? { ok: false, message: `require-public: ${message}` } : { ok: true, message };
+}
