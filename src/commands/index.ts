@@ -1,4 +1,5 @@
 import type { Command } from './command.js';
+import { validate } from './validate.js';
 
 /** Every built command, in the order `--help` lists them. Only commands that work are listed here. */
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [validate];

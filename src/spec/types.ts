@@ -86,7 +86,7 @@ export interface BuildSecret {
   env?: string;
   /** File holding the secret (absolute path, resolved against the spec directory). */
   src?: string;
-  /** Where the secret is mounted during pip/uv install (flytekit's pip_secret_mounts target). */
+  /** Where the secret file is mounted during package installation (absolute path in the image); optional. */
   target?: string;
 }
 
@@ -102,7 +102,13 @@ export interface ImageSpec {
   dir: string;
   /** The repository root that referenced files must stay inside (the git top level, else `dir`). */
   root: string;
-  /** Every field present in the file, exactly as flytekit would receive it, in file order. Used by hashing. */
+  /**
+   * Every flytekit field present in the file, exactly as flytekit would receive it (`ImageSpec(**fields)`),
+   * in file order; extension fields are not included. Values are as written: flytekit's `__post_init__`
+   * changes (lowercased `name`/`registry`, `source_copy_mode` defaulting to LOADED_MODULES with
+   * `source_root`) are not applied here. In an `images:` map, an image without `name` gets
+   * `name` = its key (first entry), and `base_image` naming another image stays that key (see `base_image_of`).
+   */
   raw: ReadonlyMap<string, PyValue>;
   /** Position of a field path (e.g. `packages[1]`, relative to this image) or of the image itself for ''. */
   pos: (path: string) => SourcePos;
@@ -135,7 +141,9 @@ export interface ImageSpec {
   entrypoint?: string[];
   commands: string[];
   tag_format?: string;
+  /** `loaded_modules` | `all` | `no_copy` (lowercased); `loaded_modules` when `source_root` is set without it. */
   source_copy_mode?: string;
+  /** As written, relative to `dir` (validated: no absolute paths, no `..`); copied to `/root/<entry>`. */
   copy: string[];
   python_exec?: string;
   runtime_packages: string[];
@@ -150,6 +158,8 @@ export interface ImageSpec {
   labels: Record<string, string>;
   python_installer: PythonInstaller;
   secrets: BuildSecret[];
+  /** A .dockerignore file applied to the build context (absolute). */
+  dockerignore?: string;
 }
 
 /** A spec file after validation: its images in build order (parents before children). */

@@ -1,0 +1,35 @@
+/** The spec stage: read a spec file, validate it, and return its images in build order. */
+import { resolve } from 'node:path';
+import { dirname } from 'node:path';
+import { UserError } from '../errors.js';
+import { readSpecFile } from './load.js';
+import { repositoryRoot } from './root.js';
+import type { Diagnostic, SpecFile } from './types.js';
+import { validateDocument } from './validate.js';
+
+export { parseSpecText, readSpecFile, childPath, type SpecDocument, type NodeInfo } from './load.js';
+export { validateDocument } from './validate.js';
+export { orderImages } from './graph.js';
+export { schemaValidator, schemaDiagnostics, toJson, SCHEMA } from './schema.js';
+export { repositoryRoot } from './root.js';
+export { pyRepr } from './yaml11.js';
+
+/** Read, validate and order a spec file; diagnostics instead of throwing. */
+export async function checkSpecFile(path: string): Promise<{ spec?: SpecFile; diagnostics: Diagnostic[] }> {
+  const { doc, diagnostics } = await readSpecFile(path);
+  if (!doc) return { diagnostics };
+  const root = await repositoryRoot(dirname(resolve(path)));
+  const result = await validateDocument(doc, root);
+  if (result.diagnostics.length > 0) return { diagnostics: result.diagnostics };
+  return { spec: { file: resolve(path), images: result.images }, diagnostics: [] };
+}
+
+/** Read, validate and order a spec file. Throws UserError carrying every diagnostic. */
+export async function loadSpecFile(path: string): Promise<SpecFile> {
+  const { spec, diagnostics } = await checkSpecFile(path);
+  if (!spec) {
+    const n = diagnostics.length;
+    throw new UserError(`${path}: ${n} problem${n === 1 ? '' : 's'} in the spec file`, diagnostics);
+  }
+  return spec;
+}

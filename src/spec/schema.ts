@@ -1,0 +1,234 @@
+/**
+ * JSON Schema validation (schema/imagespec.schema.json, draft 2020-12) with ajv, and the mapping of
+ * ajv's errors to messages that say what is wrong, where, and how to fix it.
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import schemaJson from '../../schema/imagespec.schema.json' with { type: 'json' };
+import type { SpecDocument } from './load.js';
+import { childPath } from './load.js';
+import { didYouMean } from './suggest.js';
+import type { Diagnostic, PyValue, SourcePos } from './types.js';
+import { pyRepr, pyTypeName } from './yaml11.js';
+
+export const SCHEMA: object = schemaJson;
+
+let compiled: ValidateFunction | undefined;
+
+/** The compiled schema validator (ajv, all errors, annotation keyword `x-hint` for messages). */
+export function schemaValidator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv2020({
+      allErrors: true,
+      verbose: true,
+      strict: true,
+      strictRequired: false,
+      allowUnionTypes: true,
+    });
+    ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
+    compiled = ajv.compile(SCHEMA);
+  }
+  return compiled;
+}
+
+/**
+ * The JSON value ajv sees. Dates become `{"$date": ...}` so they never pass as strings;
+ * mappings drop keys that are not strings (reported separately).
+ */
+export function toJson(value: PyValue): unknown {
+  if (
+    value === null ||
+    typeof value === 'boolean' ||
+    typeof value === 'string' ||
+    typeof value === 'number'
+  ) {
+    return value;
+  }
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(toJson);
+  if (value.type === 'dict') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of value.entries) if (typeof k === 'string') out[k] = toJson(v);
+    return out;
+  }
+  return { $date: pyRepr(value) };
+}
+
+/** Follow a JSON pointer through the Python value, giving the field path and the value there. */
+function resolvePointer(root: PyValue, pointer: string): { path: string; value: PyValue | undefined } {
+  let path = '';
+  let value: PyValue | undefined = root;
+  if (pointer === '') return { path, value };
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(value)) {
+      const i = Number(seg);
+      path = childPath(path, i);
+      value = value[i];
+    } else if (value !== null && typeof value === 'object' && 'type' in value && value.type === 'dict') {
+      path = childPath(path, seg);
+      value = value.entries.find(([k]) => k === seg)?.[1];
+    } else {
+      path = childPath(path, seg);
+      value = undefined;
+    }
+  }
+  return { path, value };
+}
+
+const NOUN: Record<string, string> = {
+  string: 'a string',
+  array: 'a list',
+  object: 'a mapping',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'true or false',
+};
+
+/** `write "3.10" (unquoted, 3.10 reads as the number 3.1)` for scalars YAML typed against the user's intent. */
+export function typingFix(
+  value: PyValue | undefined,
+  text: string | undefined,
+  plain: boolean | undefined,
+): string {
+  if (value === undefined) return '';
+  if (value === null)
+    return plain && text === '' ? 'it is empty; give a value or remove the line' : 'it is null';
+  if (Array.isArray(value)) return 'it is a list';
+  if (typeof value === 'object' && value.type === 'dict') return 'it is a mapping';
+  if (typeof value === 'string') return `it is the string ${JSON.stringify(value)}`;
+  if (!plain || text === undefined) return `it is ${pyTypeName(value)} (${pyRepr(value)})`;
+  let reads: string;
+  if (typeof value === 'boolean') reads = `the boolean ${pyRepr(value)}`;
+  else if (typeof value === 'bigint' || typeof value === 'number') {
+    reads = pyRepr(value) === text ? 'a number' : `the number ${pyRepr(value)}`;
+  } else reads = value.type === 'date' ? 'a date' : 'a timestamp';
+  return `write ${JSON.stringify(text)} (unquoted, ${text} reads as ${reads})`;
+}
+
+function hintOf(e: ErrorObject): string | undefined {
+  const ps = e.parentSchema as Record<string, unknown> | undefined;
+  const hint = ps?.['x-hint'];
+  return typeof hint === 'string' ? hint : undefined;
+}
+
+function fieldName(path: string): string {
+  return path === '' ? 'the spec file' : path;
+}
+
+/** Validate a document against the JSON Schema; every problem becomes a diagnostic at the offending node. */
+export function schemaDiagnostics(doc: SpecDocument): Diagnostic[] {
+  const validate = schemaValidator();
+  if (validate(toJson(doc.value))) return [];
+  const errors = validate.errors ?? [];
+  const combinators = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  const nodePos = (path: string, key = false): SourcePos => {
+    const n = doc.nodes.get(path);
+    const root = doc.nodes.get('')?.pos ?? { file: doc.file, line: 1, col: 1 };
+    return (key ? n?.keyPos : undefined) ?? n?.pos ?? root;
+  };
+  const push = (at: SourcePos, path: string, message: string) => {
+    const id = `${at.line}:${at.col}:${message}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    out.push({ file: at.file, line: at.line, col: at.col, path, message });
+  };
+
+  for (const e of errors) {
+    if (e.keyword === 'if' || e.keyword === 'propertyNames') continue;
+    if (combinators.some((c) => c !== e && e.schemaPath.startsWith(`${c.schemaPath}/`))) continue;
+    const { path, value } = resolvePointer(doc.value, e.instancePath);
+    const node = doc.nodes.get(path);
+    const name = fieldName(path);
+    const params = e.params as Record<string, unknown>;
+    const hint = hintOf(e);
+
+    if (e.propertyName !== undefined) {
+      const keyPath = childPath(path, e.propertyName);
+      push(
+        nodePos(keyPath, true),
+        keyPath,
+        `${name} key ${JSON.stringify(e.propertyName)} ${hint ?? 'is not allowed'}`,
+      );
+      continue;
+    }
+    switch (e.keyword) {
+      case 'additionalProperties': {
+        const key = String(params.additionalProperty);
+        const keyPath = childPath(path, key);
+        const props = Object.keys(((e.parentSchema as { properties?: object }).properties ?? {}) as object);
+        let message: string;
+        if (path === '' && props.length === 1 && props[0] === 'images') {
+          message = `unknown top-level field "${key}" next to images:; with an images: map, put image fields inside each image`;
+        } else {
+          const where =
+            path === '' || /^images\.[^.]+$|^images\[[^\]]+\]$/.test(path) ? 'field' : `field of ${name}`;
+          message = `unknown ${where} "${key}"${didYouMean(key, props) || '; see docs/spec.md for the fields'}`;
+        }
+        push(nodePos(keyPath, true), keyPath, message);
+        break;
+      }
+      case 'type': {
+        const expected = (Array.isArray(params.type) ? params.type : [params.type]).filter(
+          (t) => t !== 'null',
+        );
+        const noun = expected.map((t) => NOUN[String(t)] ?? String(t)).join(' or ');
+        let fix = typingFix(value, node?.text, node?.plain);
+        if (expected[0] === 'array' && typeof value === 'string') {
+          fix = `write it as a list: [${JSON.stringify(value)}]`;
+        }
+        push(nodePos(path), path, `${name} must be ${noun}${fix ? `; ${fix}` : ''}`);
+        break;
+      }
+      case 'enum': {
+        const allowed = (params.allowedValues as unknown[]).filter((v) => v !== null).map(String);
+        const lower = [...new Set(allowed.map((v) => v.toLowerCase()))];
+        const got = typeof value === 'string' ? JSON.stringify(value) : pyRepr(value ?? null);
+        const suggestion = typeof value === 'string' ? didYouMean(value, lower) : '';
+        push(nodePos(path), path, `${name} must be one of ${lower.join(', ')}; got ${got}${suggestion}`);
+        break;
+      }
+      case 'required': {
+        const missing = String(params.missingProperty);
+        push(nodePos(path), path, `${name} needs ${missing}`);
+        break;
+      }
+      case 'dependentRequired': {
+        const prop = String(params.property);
+        const keyPath = childPath(path, prop);
+        push(
+          nodePos(keyPath, true),
+          keyPath,
+          `${prop} only applies to a Dockerfile build; add dockerfile: PATH or remove ${prop}`,
+        );
+        break;
+      }
+      case 'false schema': {
+        const field = path.replace(/^.*[.[]/, '').replace(/["\]]/g, '');
+        push(
+          nodePos(path, true),
+          path,
+          `${field} cannot be combined with dockerfile (the Dockerfile defines the image contents); move it into the Dockerfile, or into a second image whose base_image is this one`,
+        );
+        break;
+      }
+      case 'minProperties':
+        push(nodePos(path), path, `${name} must name at least one image, e.g. "images: {app: {name: app}}"`);
+        break;
+      case 'minLength':
+        push(nodePos(path), path, `${name} must not be empty`);
+        break;
+      case 'pattern':
+        push(
+          nodePos(path),
+          path,
+          `${name} ${hint ?? `must match ${String(params.pattern)}`}; got ${JSON.stringify(value)}`,
+        );
+        break;
+      default:
+        push(nodePos(path), path, `${name} ${hint ?? e.message ?? 'is invalid'}`);
+    }
+  }
+  return out;
+}
