@@ -33,3 +33,4 @@ export async function loadSpecFile(path: string): Promise<SpecFile> {
   }
   return spec;
 }
+export { annotate, toAnnotations, type Annotation } from './annotate.js';

@@ -1,49 +1,30 @@
-/**
- * Image reference grammar (distribution/reference) and platform strings, for validating spec values.
- * Kept to what validation needs: is this a well-formed reference / repository / platform.
- */
+/** Validation helpers for image references and platforms, on top of src/registry's parsers. */
+import { errorMessage } from '../errors.js';
+import { parsePlatform } from '../registry/platform.js';
+import { parseReference } from '../registry/reference.js';
 
-const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:.]+\\])(?::[0-9]+)?`;
-const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
-const TAG = '[\\w][\\w.-]{0,127}';
-const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
-
-const NAME_RE = new RegExp(`^${NAME}$`);
-const REFERENCE_RE = new RegExp(`^(${NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
-export const TAG_RE = new RegExp(`^${TAG}$`);
-
-/** True if `name` is a repository name (`[domain/]path`), e.g. `ghcr.io/org/app`, `localhost:5000/app`. */
-export function isRepositoryName(name: string): boolean {
-  return name.length <= 255 && NAME_RE.test(name);
-}
-
-/** True if `ref` is `name[:tag][@digest]`. */
-export function isImageReference(ref: string): boolean {
-  const m = REFERENCE_RE.exec(ref);
-  return m !== null && (m[1] ?? '').length <= 255;
+/** Why `ref` is not a valid `name[:tag][@digest]` reference, or undefined when it is. */
+export function referenceProblem(ref: string): string | undefined {
+  try {
+    parseReference(ref);
+    return undefined;
+  } catch (err) {
+    return errorMessage(err).replace(/^invalid image reference '[^']*': /, '');
+  }
 }
 
 /** True for a bare name such as `base` (no registry, no tag, no digest) that could mean an image key. */
 export function isBareName(ref: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(ref) && !ref.includes(':');
+  return /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(ref);
 }
 
-export const KNOWN_OS = [
-  'linux',
-  'windows',
-  'darwin',
-  'freebsd',
-  'netbsd',
-  'openbsd',
-  'solaris',
-  'illumos',
-  'aix',
-];
-export const KNOWN_ARCH: Record<string, string[]> = {
-  amd64: ['v1', 'v2', 'v3', 'v4'],
-  arm64: ['v8', 'v9'],
+/** A tag: what `tag_format` must produce. */
+export const TAG_RE = /^[\w][\w.-]{0,127}$/;
+
+const KNOWN_OS = ['linux', 'windows', 'darwin', 'freebsd', 'netbsd', 'openbsd', 'solaris', 'illumos', 'aix'];
+const KNOWN_ARCH: Record<string, string[]> = {
+  amd64: ['v2', 'v3', 'v4'],
+  arm64: ['v9'],
   arm: ['v5', 'v6', 'v7', 'v8'],
   '386': [],
   ppc64le: [],
@@ -56,6 +37,7 @@ export const KNOWN_ARCH: Record<string, string[]> = {
   mips: [],
   loong64: [],
 };
+
 /** Common platforms, for suggestions. */
 export const COMMON_PLATFORMS = [
   'linux/amd64',
@@ -69,14 +51,16 @@ export const COMMON_PLATFORMS = [
   'windows/amd64',
 ];
 
-/** Why a single platform (`os/arch[/variant]`) is not valid, or undefined when it is. */
+/** Why a single platform (`os/arch[/variant]`, aliases such as x86_64 allowed) is not valid, or undefined. */
 export function platformProblem(platform: string): string | undefined {
-  const [os, arch, variant, ...rest] = platform.split('/');
-  if (rest.length > 0 || !os || !arch) return 'is not OS/ARCH[/VARIANT]';
-  if (!KNOWN_OS.includes(os)) return `has an unknown OS "${os}"`;
-  const variants = KNOWN_ARCH[arch];
-  if (!variants) return `has an unknown architecture "${arch}"`;
-  if (variant !== undefined && !variants.includes(variant))
-    return `has an unknown variant "${variant}" for ${arch}`;
+  const parts = platform.split('/');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) return 'is not OS/ARCH[/VARIANT]';
+  const p = parsePlatform(platform);
+  if (!KNOWN_OS.includes(p.os)) return `has an unknown OS "${p.os}"`;
+  const variants = KNOWN_ARCH[p.architecture];
+  if (!variants) return `has an unknown architecture "${p.architecture}"`;
+  if (p.variant !== undefined && !variants.includes(p.variant)) {
+    return `has an unknown variant "${p.variant}" for ${p.architecture}`;
+  }
   return undefined;
 }

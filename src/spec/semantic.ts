@@ -4,14 +4,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import type { SpecDocument } from './load.js';
 import { childPath } from './load.js';
 import { field, specPath, type ImageContext, type ImageSource } from './image.js';
-import {
-  COMMON_PLATFORMS,
-  TAG_RE,
-  isBareName,
-  isImageReference,
-  isRepositoryName,
-  platformProblem,
-} from './reference.js';
+import { COMMON_PLATFORMS, TAG_RE, isBareName, referenceProblem, platformProblem } from './reference.js';
 import { didYouMean } from './suggest.js';
 import type { Diagnostic, PyValue, SourcePos } from './types.js';
 import { pyRepr, pyTypeName } from './yaml11.js';
@@ -183,26 +176,31 @@ async function checkImage(src: ImageSource, ctx: Ctx): Promise<void> {
   const s = (name: string): string => field(src, name) as string;
 
   // Repository name: registry/name after lowercasing, as flytekit does.
-  const nameOk = field(src, 'name') === undefined ? true : ok('name');
-  if (nameOk && (field(src, 'registry') === undefined || field(src, 'registry') === null || ok('registry'))) {
+  const nameOk = field(src, 'name') === undefined || ok('name');
+  const registryOk =
+    field(src, 'registry') === undefined || field(src, 'registry') === null || ok('registry');
+  if (nameOk && registryOk) {
     const name = (
       typeof field(src, 'name') === 'string' ? s('name') : src.inMap ? src.id : 'flytekit'
     ).toLowerCase();
     const registry = typeof field(src, 'registry') === 'string' ? s('registry').toLowerCase() : undefined;
-    if (!isRepositoryName(name) && field(src, 'name') === undefined) {
+    if (field(src, 'name') === undefined && referenceProblem(name) !== undefined) {
       report(
         ctx,
         at(src.prefix, true),
         src.prefix,
         `image key ${JSON.stringify(src.id)} is used as the image name but is not a valid one; add name: with letters, digits and single . _ - separators`,
       );
-    } else if (registry !== undefined && !isRepositoryName(`${registry}/${name}`)) {
-      report(
-        ctx,
-        at(p('registry')),
-        p('registry'),
-        `${p('registry')} ${JSON.stringify(s('registry'))} does not form a valid image reference with the name ("${registry}/${name}"); use a host[:port] followed by lowercase path parts, e.g. "ghcr.io/my-org"`,
-      );
+    } else if (registry !== undefined) {
+      const problem = referenceProblem(`${registry}/${name}`);
+      if (problem !== undefined) {
+        report(
+          ctx,
+          at(p('registry')),
+          p('registry'),
+          `${p('registry')} ${JSON.stringify(s('registry'))} does not form a valid image name with name ("${registry}/${name}": ${problem}); write a host[:port] and path, e.g. "ghcr.io/my-org"`,
+        );
+      }
     }
   }
 
@@ -281,13 +279,16 @@ async function checkImage(src: ImageSource, ctx: Ctx): Promise<void> {
         p('base_image'),
         `${p('base_image')} "${base}" names no image of this file (images: ${keys.join(', ')})${didYouMean(base, keys)}; for a registry image write it with a tag, e.g. "${base}:latest"`,
       );
-    } else if (!isImageReference(base)) {
-      report(
-        ctx,
-        at(p('base_image')),
-        p('base_image'),
-        `${p('base_image')} ${JSON.stringify(base)} is not a valid image reference; write NAME[:TAG][@DIGEST] with a lowercase name, e.g. "python:3.11-slim"`,
-      );
+    } else {
+      const problem = referenceProblem(base);
+      if (problem !== undefined) {
+        report(
+          ctx,
+          at(p('base_image')),
+          p('base_image'),
+          `${p('base_image')} ${JSON.stringify(base)} is not a valid image reference (${problem}); write NAME[:TAG][@DIGEST], e.g. "python:3.11-slim"`,
+        );
+      }
     }
   }
 
