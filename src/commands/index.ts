@@ -1,5 +1,7 @@
 import type { Command } from './command.js';
 import { validate } from './validate.js';
+import { tag } from './tag.js';
+import { explain } from './explain.js';
 
 /** Every built command, in the order `--help` lists them. Only commands that work are listed here. */
-export const COMMANDS: Command[] = [validate];
+export const COMMANDS: Command[] = [validate, tag, explain];
