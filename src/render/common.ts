@@ -1,0 +1,206 @@
+/** Pieces both flavors share: base image, tool images, secrets, files, labels, index arguments. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import type { BuildSecret, ImageSpec, PlannedImage } from '../spec/types.js';
+import { byteOrder, listCopyEntry, listTree, toPosix, type ContextFile } from './context.js';
+import { DEFAULT_BASE_IMAGE, DEFAULT_MICROMAMBA_IMAGE, DEFAULT_UV_IMAGE } from './defaults.js';
+import { dockerString, plainToken, shQuote, singleLine, splitArgs } from './quote.js';
+import type { RenderOptions } from './types.js';
+
+/** Label carrying the spec hash, so an image can be traced back to the spec that made it. */
+export const SPEC_HASH_LABEL = 'dev.imagespec.spec-hash';
+
+/** The image a rendered Dockerfile starts from, validated for use in `FROM`. */
+export function baseImage(planned: PlannedImage): string {
+  const spec = planned.spec;
+  const ref =
+    planned.baseReference ??
+    spec.base_image ??
+    (planned.flavor === 'generic' && spec.python_version
+      ? `python:${spec.python_version}-slim`
+      : DEFAULT_BASE_IMAGE);
+  return plainToken(ref, { spec, path: spec.base_image ? 'base_image' : 'python_version' }, 'base image');
+}
+
+/** `builder_config.uv_image` / `micromamba_image` (flytekit's names), else flytekit's defaults. */
+export function toolImages(spec: ImageSpec): { uv: string; micromamba: string } {
+  const uv = spec.builder_config['uv_image'] ?? DEFAULT_UV_IMAGE;
+  const micromamba = spec.builder_config['micromamba_image'] ?? DEFAULT_MICROMAMBA_IMAGE;
+  return {
+    uv: plainToken(uv, { spec, path: 'builder_config.uv_image' }, 'uv image'),
+    micromamba: plainToken(micromamba, { spec, path: 'builder_config.micromamba_image' }, 'micromamba image'),
+  };
+}
+
+/** A secret with the mount flag that exposes it to a RUN step. */
+export interface MountedSecret {
+  secret: BuildSecret;
+  mount: string;
+}
+
+/**
+ * `pip_secret_mounts` ([file, target] pairs, flytekit) and `secrets` (extension: id with env or src and an
+ * optional target). Only the ids and targets reach the Dockerfile; values stay with the build command.
+ */
+export function secrets(spec: ImageSpec): MountedSecret[] {
+  const out: MountedSecret[] = [];
+  spec.pip_secret_mounts.forEach(([src, target], i) => {
+    const id = `imagespec-pip-secret-${i}`;
+    plainToken(target, { spec, path: `pip_secret_mounts[${i}][1]` }, 'secret mount target');
+    out.push({
+      secret: { id, src: path.resolve(spec.dir, src), target },
+      mount: `--mount=type=secret,id=${id},target=${target}`,
+    });
+  });
+  spec.secrets.forEach((s, i) => {
+    plainToken(s.id, { spec, path: `secrets[${i}].id` }, 'secret id');
+    let mount = `--mount=type=secret,id=${s.id}`;
+    if (s.target)
+      mount += `,target=${plainToken(s.target, { spec, path: `secrets[${i}].target` }, 'secret target')}`;
+    out.push({ secret: s, mount });
+  });
+  return out;
+}
+
+/** `--index-url`, `--extra-index-url` and `pip_extra_args` as quoted argument lines (pip and uv take the same). */
+export function indexArgs(spec: ImageSpec): string[] {
+  const args: string[] = [];
+  if (spec.pip_index) args.push(`--index-url ${shQuote(spec.pip_index, { spec, path: 'pip_index' })}`);
+  spec.pip_extra_index_url.forEach((url, i) =>
+    args.push(`--extra-index-url ${shQuote(url, { spec, path: `pip_extra_index_url[${i}]` })}`),
+  );
+  if (spec.pip_extra_args) {
+    const src = { spec, path: 'pip_extra_args' };
+    const words = splitArgs(spec.pip_extra_args, src).map((w) => shQuote(w, src));
+    if (words.length > 0) args.push(words.join(' '));
+  }
+  return args;
+}
+
+/** How the `requirements` field installs: a requirements file, or a lock file with its pyproject.toml. */
+export type Requirements =
+  | { kind: 'none' }
+  | { kind: 'txt'; file: string }
+  | { kind: 'uv.lock' | 'poetry.lock'; file: string; pyproject: string };
+
+export function requirements(spec: ImageSpec): Requirements {
+  if (!spec.requirements) return { kind: 'none' };
+  const file = path.resolve(spec.dir, spec.requirements);
+  const base = path.basename(file);
+  if (base !== 'uv.lock' && base !== 'poetry.lock') return { kind: 'txt', file };
+  const pos = spec.pos('requirements');
+  if (spec.packages.length > 0) {
+    throw new UserError(
+      `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.requirements: ${base} and packages cannot be ` +
+        `combined (as in flytekit); add the packages to pyproject.toml and lock them`,
+    );
+  }
+  const pyproject = path.join(path.dirname(file), 'pyproject.toml');
+  if (!existsSync(pyproject)) {
+    throw new UserError(
+      `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.requirements: ${base} needs a pyproject.toml ` +
+        `next to it (${pyproject} does not exist)`,
+    );
+  }
+  return { kind: base, file, pyproject };
+}
+
+/** Whether `source_root` is copied: flytekit copies unless `source_copy_mode` is NO_COPY. */
+export function copiesSource(spec: ImageSpec): boolean {
+  if (!spec.source_root) return false;
+  const mode = (spec.source_copy_mode ?? '').toUpperCase().replace(/^COPYFILEDETECTION\./, '');
+  return mode !== 'NO_COPY';
+}
+
+/**
+ * Context files for `copy` entries (under `copy/`, keeping their path relative to the spec directory) and
+ * for `source_root` (under `source/`, relative to the source root). Each tree is copied with one fixed
+ * COPY instruction, so file names never appear in the Dockerfile.
+ */
+export async function fileTrees(spec: ImageSpec): Promise<{ copy: ContextFile[]; source: ContextFile[] }> {
+  const copy: ContextFile[] = [];
+  const seen = new Set<string>();
+  for (const [i, entry] of spec.copy.entries()) {
+    const abs = path.resolve(spec.dir, entry);
+    const rel = toPosix(path.relative(spec.dir, abs));
+    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+      const pos = spec.pos(`copy[${i}]`);
+      throw new UserError(
+        `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.copy[${i}]: '${entry}' is outside the spec ` +
+          `directory; copy entries keep their relative path under /root, so they must be inside ${spec.dir}`,
+      );
+    }
+    if (!existsSync(abs)) {
+      const pos = spec.pos(`copy[${i}]`);
+      throw new UserError(
+        `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.copy[${i}]: ${abs} does not exist`,
+      );
+    }
+    for (const f of await listCopyEntry(abs, spec.dir)) {
+      if (seen.has(f)) continue;
+      seen.add(f);
+      copy.push({ path: `copy/${f}`, source: path.join(spec.dir, f) });
+    }
+  }
+  copy.sort((a, b) => byteOrder(a.path, b.path));
+  const source: ContextFile[] = [];
+  if (copiesSource(spec) && spec.source_root) {
+    const root = path.resolve(spec.dir, spec.source_root);
+    // Matched against paths relative to the root (so `.dockerignore` patterns work as in Docker), not
+    // against the root as written, which flytekit's tag digest uses; the copied files are then a subset
+    // of the digested ones.
+    for (const f of await listTree(root)) {
+      source.push({ path: `source/${f}`, source: path.join(root, f) });
+    }
+  }
+  return { copy, source };
+}
+
+/** OCI source/revision (when known), the spec hash, then the spec's own `labels`. */
+export function labels(planned: PlannedImage, opts: RenderOptions): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (opts.source?.url) out['org.opencontainers.image.source'] = opts.source.url;
+  if (opts.source?.revision) out['org.opencontainers.image.revision'] = opts.source.revision;
+  out[SPEC_HASH_LABEL] = planned.specHash;
+  for (const [k, v] of Object.entries(planned.spec.labels)) out[k] = v;
+  return out;
+}
+
+/** `LABEL "k"="v" ...` with every key and value quoted. */
+export function labelLine(spec: ImageSpec, all: Record<string, string>): string {
+  const parts = Object.entries(all).map(
+    ([k, v]) =>
+      `${dockerString(k, { spec, path: `labels.${k}` })}=${dockerString(v, { spec, path: `labels.${k}` })}`,
+  );
+  return `LABEL ${parts.join(' \\\n      ')}`;
+}
+
+/** ENTRYPOINT in exec (JSON array) form: the Dockerfile parser reads it as JSON, the shell never sees it. */
+export function entrypointLine(spec: ImageSpec): string | undefined {
+  if (spec.entrypoint === undefined) return undefined;
+  spec.entrypoint.forEach((e, i) => singleLine(e, { spec, path: `entrypoint[${i}]` }));
+  return `ENTRYPOINT ${JSON.stringify(spec.entrypoint)}`;
+}
+
+/** Source URL and revision from the GitHub Actions environment. */
+export function sourceFromEnv(env: NodeJS.ProcessEnv = process.env): { url?: string; revision?: string } {
+  const server = env['GITHUB_SERVER_URL'] || 'https://github.com';
+  const repo = env['GITHUB_REPOSITORY'];
+  return {
+    ...(repo ? { url: `${server.replace(/\/+$/, '')}/${repo}` } : {}),
+    ...(env['GITHUB_SHA'] ? { revision: env['GITHUB_SHA'] } : {}),
+  };
+}
+
+/** Fields a flavor cannot honour: flytekit's default builder rejects cuda/cudnn the same way. */
+export function rejectCuda(spec: ImageSpec): void {
+  for (const field of ['cuda', 'cudnn'] as const) {
+    if (spec[field] === undefined) continue;
+    const pos = spec.pos(field);
+    throw new UserError(
+      `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.${field}: not supported by this builder (as in ` +
+        `flytekit's default builder); use a base_image with CUDA, or conda packages from the nvidia channel`,
+    );
+  }
+}

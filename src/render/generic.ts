@@ -1,0 +1,276 @@
+/**
+ * The `generic` flavor: a lean image with the spec's contents, layered by how rarely each part changes:
+ * base → apt → conda (micromamba) → Python packages → copied files → source → commands → env,
+ * entrypoint, labels.
+ */
+import { UserError } from '../errors.js';
+import type { ImageSpec, PlannedImage } from '../spec/types.js';
+import {
+  baseImage,
+  entrypointLine,
+  fileTrees,
+  indexArgs,
+  labelLine,
+  labels,
+  rejectCuda,
+  requirements,
+  secrets,
+  toolImages,
+  type MountedSecret,
+} from './common.js';
+import type { ContextFile } from './context.js';
+import { CACHE_MOUNTS, CONDA_ENV, VENV } from './defaults.js';
+import { DockerfileWriter, cacheMount } from './dockerfile.js';
+import { dockerString, envName, shQuote, singleLine } from './quote.js';
+import type { BuildContext, CacheMount, RenderOptions } from './types.js';
+
+/** Where generated files are bind-mounted during RUN steps (never part of a layer). */
+const MOUNT_DIR = '/tmp/imagespec';
+
+/**
+ * Finds the Python to install into and switches to a venv when that Python is externally managed
+ * (PEP 668, e.g. Debian's python3). Decided when the image builds, from the base image itself.
+ */
+function pythonProbe(makeVenv: string): string[] {
+  return [
+    'set -e;',
+    'py="$(command -v python3 || command -v python || true)";',
+    `if [ -z "$py" ]; then echo 'imagespec: the base image has no python3: set python_version, conda_packages or a base_image with Python' >&2; exit 1; fi;`,
+    `if "$py" -c 'import os, sys, sysconfig; sys.exit(0 if sys.prefix == sys.base_prefix and os.path.isfile(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")) else 1)'; then`,
+    `  ${makeVenv}; py=${VENV}/bin/python;`,
+    'fi;',
+  ];
+}
+
+interface Step {
+  mounts: string[];
+  script: string[];
+  files: ContextFile[];
+  caches: CacheMount[];
+}
+
+function aptStep(spec: ImageSpec): Step | undefined {
+  if (spec.apt_packages.length === 0) return undefined;
+  const pkgs = spec.apt_packages.map((p, i) => shQuote(p, { spec, path: `apt_packages[${i}]` }));
+  const { aptCache, aptLists } = CACHE_MOUNTS;
+  return {
+    mounts: [cacheMount(aptCache.id, aptCache.target), cacheMount(aptLists.id, aptLists.target)],
+    script: [
+      'apt-get update',
+      '&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends',
+      ...pkgs,
+    ],
+    files: [],
+    caches: [aptCache, aptLists],
+  };
+}
+
+function condaStep(spec: ImageSpec, micromambaImage: string): Step | undefined {
+  if (spec.conda_packages.length === 0) return undefined;
+  const args: string[] = ['-c conda-forge'];
+  spec.conda_channels.forEach((c, i) =>
+    args.push(`-c ${shQuote(c, { spec, path: `conda_channels[${i}]` })}`),
+  );
+  if (spec.python_version)
+    args.push(shQuote(`python=${spec.python_version}`, { spec, path: 'python_version' }));
+  spec.conda_packages.forEach((p, i) => args.push(shQuote(p, { spec, path: `conda_packages[${i}]` })));
+  const { micromamba } = CACHE_MOUNTS;
+  return {
+    mounts: [
+      cacheMount(micromamba.id, micromamba.target),
+      `--mount=from=${micromambaImage},source=/usr/bin/micromamba,target=/usr/local/bin/micromamba`,
+      `--mount=from=${micromambaImage},source=/etc/ssl/certs/ca-certificates.crt,target=${MOUNT_DIR}/ca-certificates.crt`,
+    ],
+    script: [
+      // micromamba needs CA certificates; bases without them get the micromamba image's bundle (as in flytekit).
+      `{ [ -f /etc/ssl/certs/ca-certificates.crt ] || { mkdir -p /etc/ssl/certs && cp ${MOUNT_DIR}/ca-certificates.crt /etc/ssl/certs/; }; }`,
+      '&& micromamba config set use_lockfiles False',
+      '&& micromamba create -y -n runtime --root-prefix /opt/micromamba',
+      ...args,
+    ],
+    files: [],
+    caches: [micromamba],
+  };
+}
+
+function pythonStep(spec: ImageSpec, uvImage: string, mounted: MountedSecret[]): Step | undefined {
+  const reqs = requirements(spec);
+  if (reqs.kind === 'none' && spec.packages.length === 0) return undefined;
+  const secretMounts = mounted.map((m) => m.mount);
+  const pkgs = spec.packages.map((p, i) => shQuote(p, { spec, path: `packages[${i}]` }));
+  const index = indexArgs(spec);
+  const uvMount = `--mount=from=${uvImage},source=/uv,target=/usr/local/bin/uv`;
+
+  if (reqs.kind === 'uv.lock' || reqs.kind === 'poetry.lock') {
+    if (spec.python_installer === 'pip') {
+      const pos = spec.pos('python_installer');
+      throw new UserError(
+        `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}: ${reqs.kind} is installed with uv; remove python_installer: pip`,
+      );
+    }
+    const project = `${MOUNT_DIR}/project`;
+    const files: ContextFile[] = [
+      { path: `.imagespec/project/${reqs.kind}`, source: reqs.file },
+      { path: '.imagespec/project/pyproject.toml', source: reqs.pyproject },
+    ];
+    const binds = files.map(
+      (f) => `--mount=type=bind,source=${f.path},target=${project}/${f.path.split('/').pop()}`,
+    );
+    const { uv, poetry } = CACHE_MOUNTS;
+    const probe = pythonProbe(`uv venv --system-site-packages --python "$py" ${VENV}`);
+    // Both lock files install into the one venv; PATH already points there.
+    const install =
+      reqs.kind === 'uv.lock'
+        ? [
+            `cd ${project};`,
+            `UV_PROJECT_ENVIRONMENT=${VENV} UV_LINK_MODE=copy uv sync --locked --no-dev --no-install-project --python "$py"`,
+            ...index,
+          ]
+        : [
+            `[ -x ${VENV}/bin/python ] || uv venv --python "$py" ${VENV};`,
+            `cd ${project};`,
+            `VIRTUAL_ENV=${VENV} UV_LINK_MODE=copy uv tool run --from poetry poetry install --no-root --no-interaction`,
+          ];
+    return {
+      mounts: [
+        cacheMount(uv.id, uv.target),
+        ...(reqs.kind === 'poetry.lock' ? [cacheMount(poetry.id, poetry.target)] : []),
+        uvMount,
+        ...binds,
+        ...secretMounts,
+      ],
+      script: [...probe.slice(0, 3), ...install],
+      files,
+      caches: reqs.kind === 'poetry.lock' ? [uv, poetry] : [uv],
+    };
+  }
+
+  const files: ContextFile[] = [];
+  const mounts: string[] = [];
+  const reqArgs: string[] = [];
+  if (reqs.kind === 'txt') {
+    files.push({ path: '.imagespec/requirements.txt', source: reqs.file });
+    mounts.push(`--mount=type=bind,source=.imagespec/requirements.txt,target=${MOUNT_DIR}/requirements.txt`);
+    reqArgs.push(`-r ${MOUNT_DIR}/requirements.txt`);
+  }
+  if (spec.python_installer === 'pip') {
+    const { pip } = CACHE_MOUNTS;
+    return {
+      mounts: [cacheMount(pip.id, pip.target), ...mounts, ...secretMounts],
+      script: [
+        ...pythonProbe(`"$py" -m venv --system-site-packages ${VENV}`),
+        'PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore "$py" -m pip install',
+        ...index,
+        ...reqArgs,
+        ...pkgs,
+      ],
+      files,
+      caches: [pip],
+    };
+  }
+  const { uv } = CACHE_MOUNTS;
+  return {
+    mounts: [cacheMount(uv.id, uv.target), uvMount, ...mounts, ...secretMounts],
+    script: [
+      ...pythonProbe(`uv venv --system-site-packages --python "$py" ${VENV}`),
+      'UV_LINK_MODE=copy uv pip install --python "$py"',
+      ...index,
+      ...reqArgs,
+      ...pkgs,
+    ],
+    files,
+    caches: [uv],
+  };
+}
+
+/** Renders the generic flavor. */
+export async function renderGeneric(planned: PlannedImage, opts: RenderOptions): Promise<BuildContext> {
+  const spec = planned.spec;
+  rejectCuda(spec);
+  const warnings: string[] = [];
+  const tools = toolImages(spec);
+  const mounted = secrets(spec);
+  const df = new DockerfileWriter();
+  const base = baseImage(planned);
+  if (spec.base_image && spec.python_version && spec.conda_packages.length === 0) {
+    warnings.push(
+      `images.${spec.id}: python_version ${spec.python_version} is not installed: with base_image, the base's Python is used (add conda_packages to get a conda Python of that version)`,
+    );
+  }
+
+  df.line(`FROM ${base}`);
+  const files: ContextFile[] = [];
+  const caches: CacheMount[] = [];
+  const add = (comment: string, step: Step | undefined): void => {
+    if (!step) return;
+    df.section(comment).run(step.mounts, step.script);
+    files.push(...step.files);
+    caches.push(...step.caches);
+  };
+
+  add('System packages', aptStep(spec));
+  const conda = condaStep(spec, tools.micromamba);
+  if (conda) {
+    add('Conda environment (micromamba)', conda);
+    df.line(`ENV PATH="${CONDA_ENV}/bin:\${PATH}"`);
+  }
+  const python = pythonStep(spec, tools.uv, mounted);
+  if (python) {
+    df.section(`Python packages (${spec.python_installer})`);
+    // A venv is made only when needed (decided in the RUN step); putting it on PATH is harmless otherwise.
+    df.line(`ENV PATH="${VENV}/bin:\${PATH}"`);
+    df.run(python.mounts, python.script);
+    files.push(...python.files);
+    caches.push(...python.caches);
+  }
+
+  const trees = await fileTrees(spec);
+  if (trees.copy.length > 0 || trees.source.length > 0) {
+    df.section('Files').line('WORKDIR /root');
+    if (trees.copy.length > 0) df.line('COPY copy/ /root/');
+    if (trees.source.length > 0) df.line('COPY source/ /root/');
+    files.push(...trees.copy, ...trees.source);
+  }
+
+  if (spec.commands.length > 0) {
+    df.section('Commands');
+    spec.commands.forEach((cmd, i) => {
+      // Commands are shell by design; they only have to stay on their own RUN line.
+      singleLine(cmd, { spec, path: `commands[${i}]` });
+      df.run(
+        mounted.map((m) => m.mount),
+        [cmd],
+      );
+    });
+  }
+
+  const envEntries = Object.entries(spec.env);
+  const entrypoint = entrypointLine(spec);
+  const allLabels = labels(planned, opts);
+  df.section('Runtime configuration');
+  if (envEntries.length > 0) {
+    const pairs = envEntries.map(
+      ([k, v]) => `${envName(k, { spec, path: `env.${k}` })}=${dockerString(v, { spec, path: `env.${k}` })}`,
+    );
+    df.line(`ENV ${pairs.join(' \\\n    ')}`);
+  }
+  if (entrypoint) df.line(entrypoint);
+  df.line(labelLine(spec, allLabels));
+
+  return {
+    planned,
+    kind: 'rendered',
+    dockerfile: df.text(),
+    files: sortFiles(files),
+    secrets: mounted.map((m) => m.secret),
+    buildArgs: {},
+    labels: allLabels,
+    platforms: planned.platforms,
+    cacheMounts: caches,
+    warnings,
+  };
+}
+
+export function sortFiles(files: ContextFile[]): ContextFile[] {
+  return [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

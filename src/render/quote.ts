@@ -1,0 +1,105 @@
+/**
+ * Quoting for spec values that end up in a Dockerfile. Every spec value the renderer writes goes through
+ * one of these functions, so a value stays data: it can never start a new instruction, end a RUN line,
+ * or add shell syntax.
+ *
+ * Written by hand because the rules are Dockerfile-specific: a literal line break ends an instruction
+ * whatever the quoting (so it is rejected, not escaped), ENV and LABEL values are expanded by the
+ * Dockerfile parser itself (`$`, `"` and `\` need escaping there), and RUN arguments are read by
+ * `/bin/sh`, for which POSIX single quotes are the only form with no special characters inside.
+ */
+import { parse as parseShell } from 'shell-quote';
+import { UserError } from '../errors.js';
+import type { ImageSpec } from '../spec/types.js';
+
+/** Where a value came from, for error messages: the image and the field path inside it. */
+export interface ValueSource {
+  spec: ImageSpec;
+  path: string;
+}
+
+function fail(src: ValueSource, message: string): never {
+  const pos = src.spec.pos(src.path);
+  const where = src.path ? `images.${src.spec.id}.${src.path}` : `images.${src.spec.id}`;
+  throw new UserError(`${pos.file}:${pos.line}:${pos.col}: ${where}: ${message}`, [
+    { file: pos.file, line: pos.line, col: pos.col, path: where, message },
+  ]);
+}
+
+// Control characters other than tab, including CR, LF, DEL and the Unicode line separators.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f\u0085\u2028\u2029]/;
+
+/** Rejects values that a single Dockerfile line cannot hold. */
+export function singleLine(value: string, src: ValueSource): string {
+  if (CONTROL.test(value)) {
+    fail(
+      src,
+      `the value ${JSON.stringify(value)} contains a line break or control character, which a Dockerfile ` +
+        'line cannot hold; write it on one line',
+    );
+  }
+  return value;
+}
+
+/** POSIX shell single-quoting: the result is one shell word whose value is exactly `value`. */
+export function shQuote(value: string, src: ValueSource): string {
+  singleLine(value, src);
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A double-quoted string for ENV and LABEL: the Dockerfile parser expands `$` and interprets `\` and `"`
+ * inside double quotes, so those three are escaped and nothing else is special.
+ */
+export function dockerString(value: string, src: ValueSource): string {
+  singleLine(value, src);
+  return `"${value.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
+}
+
+/** An environment variable name that ENV accepts and a shell can read. */
+export function envName(name: string, src: ValueSource): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    fail(src, `'${name}' is not a valid environment variable name; use letters, digits and '_'`);
+  }
+  return name;
+}
+
+/**
+ * Values that go inside a `--mount=` or `FROM` (image references, mount targets, secret ids) cannot be
+ * quoted there; they are restricted to characters with no meaning to either parser.
+ */
+export function plainToken(value: string, src: ValueSource, what: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$/.test(value) && !/^\/[A-Za-z0-9._:@/+~-]*$/.test(value)) {
+    fail(
+      src,
+      `${what} ${JSON.stringify(value)} may contain only letters, digits and . _ : @ / + - (no spaces, quotes or commas)`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Splits an argument string such as `pip_extra_args: "--pre --no-cache-dir"` into words the way a shell
+ * would, but only quotes are allowed: variables, globs, redirections and command separators are rejected,
+ * because these arguments are data, not shell.
+ */
+export function splitArgs(value: string, src: ValueSource): string[] {
+  singleLine(value, src);
+  const words: string[] = [];
+  // shell-quote accepts a function for variable lookups; its type declares only an object.
+  const lookup = (name: string): never =>
+    fail(src, `'$${name}' is not expanded in arguments; write the value itself`);
+  const tokens = parseShell(value, lookup as unknown as Record<string, string>);
+  for (const token of tokens) {
+    if (typeof token !== 'string') {
+      fail(
+        src,
+        `${JSON.stringify(value)} contains shell syntax (${JSON.stringify(token)}); only arguments and quotes are allowed here`,
+      );
+    }
+    words.push(token);
+  }
+  return words;
+}
