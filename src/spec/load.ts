@@ -170,7 +170,7 @@ class Builder {
         this.error(
           at,
           path,
-          `${err.message}; PyYAML's safe_load fails on it. Quote the value to make it a string`,
+          `${err.message}; PyYAML's safe_load fails on it, ${node.tag ? 'remove the tag' : 'quote the value to make it a string'}`,
         );
         return text;
       }

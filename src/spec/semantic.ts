@@ -19,6 +19,7 @@ export function keyDiagnostics(doc: SpecDocument): Diagnostic[] {
     }
     if (value === null || typeof value !== 'object' || value.type !== 'dict') return;
     for (const [k, v] of value.entries) {
+      if (typeof k === 'string' && k.startsWith('x-')) continue; // ignored anchor/notes fields
       const p = childPath(path, k);
       if (typeof k !== 'string' && !freeForm) {
         const node = doc.nodes.get(p);
@@ -84,7 +85,7 @@ async function checkPath(
       ctx,
       at,
       path,
-      `${path} ${JSON.stringify(written)} does not exist (paths are relative to the spec file's directory, ${ctx.dir})`,
+      `${path} ${JSON.stringify(written)} does not exist; paths are relative to the spec file's directory`,
     );
     return false;
   }
@@ -184,7 +185,9 @@ async function checkImage(src: ImageSource, ctx: Ctx): Promise<void> {
       typeof field(src, 'name') === 'string' ? s('name') : src.inMap ? src.id : 'flytekit'
     ).toLowerCase();
     const registry = typeof field(src, 'registry') === 'string' ? s('registry').toLowerCase() : undefined;
-    if (field(src, 'name') === undefined && referenceProblem(name) !== undefined) {
+    if (field(src, 'name') === undefined && ctx.failed.has(src.prefix)) {
+      // The key itself is invalid; already reported.
+    } else if (field(src, 'name') === undefined && referenceProblem(name) !== undefined) {
       report(
         ctx,
         at(src.prefix, true),
@@ -277,7 +280,7 @@ async function checkImage(src: ImageSource, ctx: Ctx): Promise<void> {
         ctx,
         at(p('base_image')),
         p('base_image'),
-        `${p('base_image')} "${base}" names no image of this file (images: ${keys.join(', ')})${didYouMean(base, keys)}; for a registry image write it with a tag, e.g. "${base}:latest"`,
+        `${p('base_image')} "${base}" names no image of this file (images: ${keys.join(', ')})${didYouMean(base, keys) || ';'} for a registry image, write it with a tag, e.g. "${base}:latest"`,
       );
     } else {
       const problem = referenceProblem(base);

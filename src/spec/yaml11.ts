@@ -145,7 +145,7 @@ export function constructScalar(tag: string, text: string): PyValue {
     case TAG_TIMESTAMP:
       return constructTimestamp(text);
     default:
-      throw new ConstructError(`PyYAML's safe_load cannot construct a value tagged ${tag}`);
+      throw new ConstructError(`the tag ${tag} is not one PyYAML's safe_load knows`);
   }
 }
 
