@@ -29,7 +29,11 @@ export interface GitHubApiDouble {
 
 const DOCS = 'https://docs.github.com/rest/packages/packages';
 
-export async function startGitHubApi(packages: FakePackage[]): Promise<GitHubApiDouble> {
+/** `badTokens` are answered 401 "Bad credentials", as GitHub answers an expired or revoked token. */
+export async function startGitHubApi(
+  packages: FakePackage[],
+  badTokens: string[] = [],
+): Promise<GitHubApiDouble> {
   const requests: string[] = [];
   let id = 40000;
   const ids = new Map(packages.map((p) => [p, (id += 1)]));
@@ -47,6 +51,13 @@ export async function startGitHubApi(packages: FakePackage[]): Promise<GitHubApi
     const token = /^(?:token|bearer)\s+(.+)$/i.exec(auth)?.[1];
     if (!token)
       return send(401, { message: 'Requires authentication', documentation_url: DOCS, status: '401' });
+    if (badTokens.includes(token)) {
+      return send(401, {
+        message: 'Bad credentials',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '401',
+      });
+    }
     const m = /^\/(orgs|users)\/([^/]+)\/packages\/container\/([^/?]+)$/.exec(raw.split('?')[0]!);
     if (req.method !== 'GET' || !m)
       return send(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
