@@ -1,0 +1,106 @@
+/**
+ * Cache settings for `docker buildx build`: `type=gha` by default, one scope per image and platform set,
+ * `mode=max`, `ignore-error=true` on export. Decides whether the chosen backend can work with this builder
+ * and runner, and falls back with a warning instead of letting buildx drop the cache silently.
+ */
+import type { PlannedImage } from '../spec/types.js';
+import { atLeast, canExportCache, type BuilderInfo } from './builder.js';
+import type { CacheBackend } from './types.js';
+
+export interface CachePlan {
+  backend: CacheBackend;
+  from: string[];
+  to: string[];
+  warnings: string[];
+}
+
+/** `imagespec-<image>-<platforms>`, safe in cache scopes, tags and directory names. */
+export function cacheScope(planned: PlannedImage, prefix = 'imagespec-'): string {
+  const slug = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '-');
+  return `${prefix}${slug(planned.spec.id)}-${slug(planned.platforms.join('+'))}`;
+}
+
+function truthy(v: string | undefined): boolean {
+  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+}
+
+/** Why gha cannot be used here, or undefined when it can. */
+export function ghaProblem(builder: BuilderInfo, env: NodeJS.ProcessEnv): string | undefined {
+  if (!canExportCache(builder)) {
+    return `builder '${builder.name}' (driver docker) cannot export a cache without the containerd image store`;
+  }
+  if (!env['ACTIONS_RUNTIME_TOKEN'])
+    return 'ACTIONS_RUNTIME_TOKEN is not set (not running in GitHub Actions?)';
+  if (truthy(env['ACTIONS_CACHE_SERVICE_V2'])) {
+    if (!env['ACTIONS_RESULTS_URL']) return 'ACTIONS_CACHE_SERVICE_V2 is set but ACTIONS_RESULTS_URL is not';
+    if (atLeast(builder.buildxVersion, [0, 21]) === false) {
+      return `the runner offers cache service v2, which needs buildx >= 0.21 (found ${builder.buildxVersion})`;
+    }
+    if (atLeast(builder.buildkitVersion, [0, 20]) === false) {
+      return `the runner offers cache service v2, which needs BuildKit >= 0.20 (found ${builder.buildkitVersion})`;
+    }
+    return undefined;
+  }
+  if (!env['ACTIONS_CACHE_URL']) return 'ACTIONS_CACHE_URL is not set';
+  return undefined;
+}
+
+export interface CacheInputs {
+  backend: CacheBackend;
+  prefix?: string;
+  dir?: string;
+  /** Where the image is pushed (`registry/name`), for `registry` caches. */
+  repository: string;
+  push: boolean;
+}
+
+export function planCache(
+  planned: PlannedImage,
+  builder: BuilderInfo,
+  inputs: CacheInputs,
+  env: NodeJS.ProcessEnv,
+): CachePlan {
+  const scope = cacheScope(planned, inputs.prefix);
+  const warnings: string[] = [];
+  const none = (why: string): CachePlan => ({
+    backend: 'none',
+    from: [],
+    to: [],
+    warnings: [...warnings, `cache '${inputs.backend}' not used: ${why}; building without a cache export`],
+  });
+  switch (inputs.backend) {
+    case 'none':
+      return { backend: 'none', from: [], to: [], warnings };
+    case 'gha': {
+      const problem = ghaProblem(builder, env);
+      if (problem) return none(problem);
+      return {
+        backend: 'gha',
+        from: [`type=gha,scope=${scope}`],
+        to: [`type=gha,scope=${scope},mode=max,ignore-error=true`],
+        warnings,
+      };
+    }
+    case 'registry': {
+      if (!canExportCache(builder)) return none(`builder '${builder.name}' cannot export a cache`);
+      if (!inputs.push) return none('a registry cache needs pushing to the registry');
+      const ref = `${inputs.repository}:${scope.replace(/\+/g, '_')}`.slice(0, 255);
+      return {
+        backend: 'registry',
+        from: [`type=registry,ref=${ref}`],
+        to: [`type=registry,ref=${ref},mode=max,ignore-error=true`],
+        warnings,
+      };
+    }
+    case 'local': {
+      if (!canExportCache(builder)) return none(`builder '${builder.name}' cannot export a cache`);
+      const dir = `${inputs.dir ?? '/tmp/imagespec-cache'}/${scope}`;
+      return {
+        backend: 'local',
+        from: [`type=local,src=${dir}`],
+        to: [`type=local,dest=${dir},mode=max,ignore-error=true`],
+        warnings,
+      };
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * A temporary DOCKER_CONFIG for buildx holding only the logins one build needs (the push registry and the
+ * registries of its base images), so nothing else from the user's config reaches the build and no
+ * credential is ever on a command line. Builder state stays where it was (BUILDX_CONFIG), and CLI plugins
+ * and contexts stay visible through symlinks.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  authKey,
+  dockerConfigDir,
+  findCredentials,
+  type CredentialOptions,
+} from '../registry/credentials.js';
+import { parseReference } from '../registry/reference.js';
+
+export interface TempDockerConfig {
+  env: NodeJS.ProcessEnv;
+  /** Registries a login was written for. */
+  registries: string[];
+  cleanup(): Promise<void>;
+}
+
+/** Registry domains of image references (unparseable ones are skipped: the build reports them). */
+export function registriesOf(refs: Array<string | undefined>): string[] {
+  const out = new Set<string>();
+  for (const r of refs) {
+    if (!r) continue;
+    try {
+      out.add(parseReference(r).domain);
+    } catch {
+      // not a reference we can resolve; buildx will say what is wrong with it
+    }
+  }
+  return [...out].sort();
+}
+
+export async function tempDockerConfig(
+  registries: string[],
+  opts: CredentialOptions & { mask: (s: string) => void },
+): Promise<TempDockerConfig> {
+  const env = opts.env ?? process.env;
+  const original = opts.configDir ?? dockerConfigDir(env);
+  const dir = await mkdtemp(path.join(tmpdir(), 'imagespec-docker-'));
+  const auths: Record<string, Record<string, string>> = {};
+  const found: string[] = [];
+  for (const domain of registries) {
+    const creds = await findCredentials(domain, opts);
+    if (!creds) continue;
+    found.push(domain);
+    auths[authKey(domain)] =
+      creds.kind === 'basic'
+        ? { auth: Buffer.from(`${creds.username}:${creds.password}`).toString('base64') }
+        : { identitytoken: creds.token, ...(creds.username ? { username: creds.username } : {}) };
+  }
+  const config: Record<string, unknown> = { auths };
+  const current = await readFile(path.join(original, 'config.json'), 'utf8')
+    .then((t) => (JSON.parse(t) as { currentContext?: string }).currentContext)
+    .catch(() => undefined);
+  if (current) config['currentContext'] = current;
+  await writeFile(path.join(dir, 'config.json'), JSON.stringify(config), { mode: 0o600 });
+  for (const sub of ['cli-plugins', 'contexts']) {
+    if (existsSync(path.join(original, sub))) await symlink(path.join(original, sub), path.join(dir, sub));
+  }
+  return {
+    env: {
+      ...env,
+      DOCKER_CONFIG: dir,
+      BUILDX_CONFIG: env['BUILDX_CONFIG'] || path.join(original, 'buildx'),
+    },
+    registries: found,
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}

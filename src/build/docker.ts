@@ -1,0 +1,52 @@
+/** The one place that runs the docker CLI (through @actions/exec), capturing or streaming its output. */
+import { getExecOutput } from '@actions/exec';
+
+export interface DockerRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface DockerRunOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Called with each complete output line (stdout and stderr) while the command runs. */
+  onLine?: (line: string) => void;
+  input?: Buffer;
+}
+
+/** Runs `docker ARGS`; never throws for a non-zero exit (the caller decides what a failure means). */
+export async function docker(args: string[], opts: DockerRunOptions = {}): Promise<DockerRun> {
+  const lines = opts.onLine ? lineSplitter(opts.onLine) : undefined;
+  const result = await getExecOutput('docker', args, {
+    ignoreReturnCode: true,
+    silent: true,
+    ...(opts.env
+      ? {
+          env: Object.fromEntries(Object.entries(opts.env).filter(([, v]) => v !== undefined)) as Record<
+            string,
+            string
+          >,
+        }
+      : {}),
+    ...(opts.input ? { input: opts.input } : {}),
+    ...(lines ? { listeners: { stdout: lines.push, stderr: lines.push } } : {}),
+  });
+  lines?.flush();
+  return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+}
+
+function lineSplitter(onLine: (line: string) => void): { push: (b: Buffer) => void; flush: () => void } {
+  let rest = '';
+  return {
+    push: (b: Buffer) => {
+      const text = rest + b.toString('utf8');
+      const parts = text.split('\n');
+      rest = parts.pop() ?? '';
+      for (const p of parts) onLine(p);
+    },
+    flush: () => {
+      if (rest) onLine(rest);
+      rest = '';
+    },
+  };
+}

@@ -1,0 +1,278 @@
+/**
+ * Build stage: BuildContext → BuildResult with `docker buildx build`. Chooses the builder, the cache and
+ * push/load, runs the build with the log grouped per image, reads the digest from the metadata file and
+ * checks that the cache export really happened.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import type { BuildContext } from '../render/types.js';
+import {
+  canExportCache,
+  canMultiPlatform,
+  createContainerBuilder,
+  inspectBuilder,
+  type BuilderInfo,
+} from './builder.js';
+import { planCache, type CachePlan } from './cache.js';
+import { writeContext } from './context-dir.js';
+import { docker } from './docker.js';
+import { registriesOf, tempDockerConfig } from './docker-config.js';
+import { ProgressParser, type ProgressSummary } from './progress.js';
+import type { BuildLog, BuildOptions, BuildResult } from './types.js';
+
+export type { BuildLog, BuildOptions, BuildResult, CacheBackend, CacheReport } from './types.js';
+export { cacheScope, ghaProblem, planCache } from './cache.js';
+export { ProgressParser } from './progress.js';
+
+/** Log to stderr: the CLI's BuildLog. */
+export const stderrLog: BuildLog = {
+  info: (m) => process.stderr.write(`${m}\n`),
+  warning: (m) => process.stderr.write(`warning: ${m}\n`),
+  group: async (name, fn) => {
+    process.stderr.write(`==> ${name}\n`);
+    return fn();
+  },
+  setSecret: () => {},
+};
+
+/** A build that failed: says which step and shows its last lines. Nothing was pushed. */
+export class BuildFailure extends UserError {
+  constructor(
+    message: string,
+    readonly step?: string,
+    readonly lastLines: string[] = [],
+  ) {
+    super(message);
+    this.name = 'BuildFailure';
+  }
+}
+
+export interface BuildCommand {
+  args: string[];
+  cache: CachePlan;
+  pushed: boolean;
+}
+
+/** The `docker buildx build` arguments for one image (pure; tested directly). */
+export function buildArgs(
+  ctx: BuildContext,
+  where: { dir: string; dockerfile: string; metadataFile: string },
+  builder: BuilderInfo,
+  cache: CachePlan,
+  opts: BuildOptions,
+): BuildCommand {
+  const planned = ctx.planned;
+  const pushed = opts.push && planned.spec.registry !== undefined;
+  const args = ['buildx', 'build', '--builder', builder.name, '--progress', 'plain'];
+  args.push('--file', where.dockerfile, '--tag', planned.reference);
+  args.push('--platform', ctx.platforms.join(','));
+  args.push('--metadata-file', where.metadataFile);
+  args.push(pushed ? '--push' : '--load');
+  const provenance = opts.provenance ?? 'mode=min';
+  // Attestations need an image index; a plain --load into the classic store cannot hold one.
+  if (pushed || canMultiPlatform(builder)) {
+    args.push(`--provenance=${provenance}`);
+    if (opts.sbom) args.push('--sbom=true');
+  } else {
+    args.push('--provenance=false');
+  }
+  const network = opts.network ?? ctx.network;
+  if (network) args.push('--network', network);
+  for (const [k, v] of Object.entries(ctx.buildArgs)) args.push('--build-arg', `${k}=${v}`);
+  if (ctx.kind === 'dockerfile') {
+    for (const [k, v] of Object.entries(ctx.labels)) args.push('--label', `${k}=${v}`);
+  }
+  if (ctx.target) args.push('--target', ctx.target);
+  for (const s of ctx.secrets) {
+    args.push('--secret', s.env ? `id=${s.id},env=${s.env}` : `id=${s.id},src=${s.src}`);
+  }
+  for (const c of cache.from) args.push('--cache-from', c);
+  for (const c of cache.to) args.push('--cache-to', c);
+  args.push(where.dir);
+  return { args, cache, pushed };
+}
+
+/** Secrets must exist before the build starts, or buildx fails late with a less helpful message. */
+function checkSecrets(ctx: BuildContext, env: NodeJS.ProcessEnv, log: BuildLog): void {
+  for (const s of ctx.secrets) {
+    if (s.env) {
+      const value = env[s.env];
+      if (value === undefined) {
+        throw new UserError(
+          `images.${ctx.planned.spec.id}: secret '${s.id}' reads environment variable ${s.env}, which is not set; set it in the step's env`,
+        );
+      }
+      if (value) log.setSecret(value);
+    }
+  }
+}
+
+/** Chooses the builder: the `builder` option, else the current one; a docker-container one when needed. */
+export async function chooseBuilder(
+  contexts: BuildContext[],
+  opts: BuildOptions,
+  env: NodeJS.ProcessEnv,
+  log: BuildLog,
+): Promise<BuilderInfo> {
+  const current = await inspectBuilder(opts.builder, env);
+  if (opts.builder) return current;
+  const multi = contexts.some((c) => c.platforms.length > 1);
+  const wantsExport = opts.cache !== 'none';
+  const lacking =
+    (multi && !canMultiPlatform(current) && 'multi-platform builds') ||
+    (wantsExport && !canExportCache(current) && 'cache export');
+  if (!lacking) return current;
+  const name = `imagespec-${process.pid}`;
+  log.info(
+    `builder '${current.name}' (driver ${current.driver}) cannot do ${lacking}; creating docker-container builder '${name}'`,
+  );
+  try {
+    await createContainerBuilder(name, env);
+    return await inspectBuilder(name, env);
+  } catch (err) {
+    log.warning(
+      `could not create a docker-container builder (${err instanceof Error ? err.message : String(err)}); continuing with '${current.name}'`,
+    );
+    return current;
+  }
+}
+
+/** Builds one image. Throws BuildFailure when buildx fails (nothing is pushed then). */
+export async function buildImage(
+  ctx: BuildContext,
+  builder: BuilderInfo,
+  opts: BuildOptions,
+): Promise<BuildResult> {
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? stderrLog;
+  const planned = ctx.planned;
+  checkSecrets(ctx, env, log);
+  if (ctx.platforms.length > 1 && !canMultiPlatform(builder)) {
+    throw new UserError(
+      `images.${planned.spec.id}: builder '${builder.name}' (driver ${builder.driver}) cannot build ${ctx.platforms.join(', ')} at once; enable the containerd image store or use a docker-container builder (docker/setup-buildx-action)`,
+    );
+  }
+  const cache = planCache(
+    planned,
+    builder,
+    {
+      backend: opts.cache,
+      repository: planned.repository,
+      push: opts.push && planned.spec.registry !== undefined,
+      ...(opts.cachePrefix ? { prefix: opts.cachePrefix } : {}),
+      ...(opts.cacheDir ? { dir: opts.cacheDir } : {}),
+    },
+    env,
+  );
+  for (const w of cache.warnings) log.warning(w);
+  for (const w of ctx.warnings) log.warning(w);
+
+  const onDisk = await writeContext(ctx);
+  const metaDir = await mkdtemp(path.join(tmpdir(), 'imagespec-meta-'));
+  const registries = registriesOf([
+    planned.reference,
+    planned.baseReference,
+    ...(/^FROM\s+(\S+)/gm.exec(ctx.dockerfile)?.slice(1) ?? []),
+  ]);
+  const dockerConfig = await tempDockerConfig(registries, {
+    ...opts.credentials,
+    env,
+    mask: (s) => log.setSecret(s),
+  });
+  const metadataFile = path.join(metaDir, 'metadata.json');
+  const cmd = buildArgs(
+    ctx,
+    { dir: onDisk.dir, dockerfile: onDisk.dockerfile, metadataFile },
+    builder,
+    cache,
+    opts,
+  );
+  const parser = new ProgressParser();
+  try {
+    const run = await log.group(`Build ${planned.reference}`, async () => {
+      log.info(`docker ${cmd.args.join(' ')}`);
+      return docker(cmd.args, {
+        env: dockerConfig.env,
+        onLine: (line) => {
+          parser.push(line);
+          log.info(line);
+        },
+      });
+    });
+    const progress = parser.summary();
+    if (run.code !== 0) throw failure(ctx, progress, run.stderr);
+    const metadata = JSON.parse(await readFile(metadataFile, 'utf8').catch(() => '{}')) as Record<
+      string,
+      unknown
+    >;
+    const digest =
+      typeof metadata['containerimage.digest'] === 'string' ? metadata['containerimage.digest'] : undefined;
+    const warnings = [...cache.warnings, ...ctx.warnings];
+    const exported = cache.to.length > 0 ? cacheExported(progress) : undefined;
+    if (exported === false) {
+      const why = progress.cacheExport?.error ?? 'no cache export step ran';
+      const w = `cache export to ${cache.backend} did not complete (${why}); the next run builds without this cache`;
+      log.warning(w);
+      warnings.push(w);
+    }
+    return {
+      reference: planned.reference,
+      ...(digest ? { digest } : {}),
+      platforms: ctx.platforms,
+      pushed: cmd.pushed,
+      builder: builder.name,
+      cache: {
+        backend: cache.backend,
+        ...(exported !== undefined ? { exported } : {}),
+        cachedSteps: progress.cachedSteps,
+        totalSteps: progress.steps,
+        warnings: cache.warnings,
+      },
+      warnings,
+    };
+  } finally {
+    await Promise.all([
+      onDisk.cleanup(),
+      rm(metaDir, { recursive: true, force: true }),
+      dockerConfig.cleanup(),
+    ]);
+  }
+}
+
+function cacheExported(p: ProgressSummary): boolean {
+  return p.cacheExport !== undefined && p.cacheExport.done && p.cacheExport.error === undefined;
+}
+
+function failure(ctx: BuildContext, p: ProgressSummary, stderr: string): BuildFailure {
+  const id = ctx.planned.spec.id;
+  if (p.failed) {
+    const last = p.failed.lines.slice(-20);
+    const message = [
+      `images.${id}: build failed at step ${p.failed.name}`,
+      `  ${p.failed.error ?? ''}`.trimEnd(),
+      ...(last.length ? ['  last lines:', ...last.map((l) => `    ${l}`)] : []),
+      'Nothing was pushed.',
+    ].join('\n');
+    return new BuildFailure(message, p.failed.name, last);
+  }
+  const tail = stderr.trim().split('\n').slice(-10);
+  return new BuildFailure(
+    [`images.${id}: docker buildx build failed`, ...tail.map((l) => `  ${l}`), 'Nothing was pushed.'].join(
+      '\n',
+    ),
+    undefined,
+    tail,
+  );
+}
+
+/** Builds images of one file in order (parents first, as the spec stage orders them). */
+export async function buildImages(contexts: BuildContext[], opts: BuildOptions): Promise<BuildResult[]> {
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? stderrLog;
+  const builder = await chooseBuilder(contexts, opts, env, log);
+  const results: BuildResult[] = [];
+  for (const ctx of contexts) results.push(await buildImage(ctx, builder, opts));
+  return results;
+}

@@ -1,0 +1,70 @@
+/**
+ * Reads buildx `--progress=plain` output: which steps ran or came from cache, whether a cache export ran
+ * and finished, and on failure which step failed with its last lines.
+ */
+
+export interface Vertex {
+  id: number;
+  name: string;
+  cached: boolean;
+  done: boolean;
+  error?: string;
+  lines: string[];
+}
+
+export interface ProgressSummary {
+  vertices: Vertex[];
+  /** Build steps (`[stage n/m] ...`) and how many were answered from cache. */
+  steps: number;
+  cachedSteps: number;
+  /** The cache export vertex, when one ran. */
+  cacheExport?: Vertex;
+  failed?: Vertex;
+  /** buildx's closing error line(s). */
+  errors: string[];
+}
+
+const CACHE_EXPORT = /^(exporting to GitHub Actions Cache|exporting cache to|exporting cache)/;
+
+export class ProgressParser {
+  private readonly byId = new Map<number, Vertex>();
+  private readonly errors: string[] = [];
+
+  push(line: string): void {
+    const m = /^#(\d+) (.*)$/.exec(line);
+    if (!m) {
+      if (/^(ERROR|error):/.test(line.trim())) this.errors.push(line.trim());
+      return;
+    }
+    const id = Number(m[1]);
+    const rest = m[2]!;
+    let v = this.byId.get(id);
+    if (!v) {
+      v = { id, name: rest, cached: false, done: false, lines: [] };
+      this.byId.set(id, v);
+      return;
+    }
+    if (rest === 'CACHED') v.cached = true;
+    else if (/^DONE\b/.test(rest)) v.done = true;
+    else if (rest.startsWith('ERROR')) v.error = rest.replace(/^ERROR:?\s*/, '');
+    else if (rest !== v.name) {
+      v.lines.push(rest.replace(/^\d+(\.\d+)? /, ''));
+      if (v.lines.length > 200) v.lines.shift();
+    }
+  }
+
+  summary(): ProgressSummary {
+    const vertices = [...this.byId.values()];
+    const steps = vertices.filter((v) => /^\[[^\]]*\d+\/\d+\]/.test(v.name));
+    const cacheExport = vertices.find((v) => CACHE_EXPORT.test(v.name));
+    const failed = vertices.find((v) => v.error !== undefined && !CACHE_EXPORT.test(v.name));
+    return {
+      vertices,
+      steps: steps.length,
+      cachedSteps: steps.filter((v) => v.cached).length,
+      ...(cacheExport ? { cacheExport } : {}),
+      ...(failed ? { failed } : {}),
+      errors: this.errors,
+    };
+  }
+}

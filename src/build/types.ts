@@ -1,0 +1,55 @@
+import type { CredentialOptions } from '../registry/credentials.js';
+
+export type CacheBackend = 'gha' | 'registry' | 'local' | 'none';
+
+/** Everything the build stage needs besides the BuildContext: one typed settings object. */
+export interface BuildOptions {
+  /** Push to the registry (only when the image has one); otherwise load into the local engine. */
+  push: boolean;
+  cache: CacheBackend;
+  /** Prefix of cache scopes (gha) / tags (registry) / directories (local); default `imagespec-`. */
+  cachePrefix?: string;
+  /** Directory for `cache: local`. */
+  cacheDir?: string;
+  /** `mode=min` (default), `mode=max`, or `false`. */
+  provenance?: string;
+  sbom?: boolean;
+  /** Builder name (`builder` input, or the one docker/setup-buildx-action created). */
+  builder?: string;
+  /** Overrides `builder_options.network`. */
+  network?: string;
+  credentials?: CredentialOptions;
+  env?: NodeJS.ProcessEnv;
+  log?: BuildLog;
+}
+
+/** Where build output goes: the action passes @actions/core, the CLI writes to stderr. */
+export interface BuildLog {
+  info(message: string): void;
+  warning(message: string): void;
+  group<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  setSecret(secret: string): void;
+}
+
+/** What happened to the cache of one build. */
+export interface CacheReport {
+  backend: CacheBackend;
+  /** Whether an export was seen in the build log (undefined when none was asked for). */
+  exported?: boolean;
+  /** Steps answered from cache / all steps that ran. */
+  cachedSteps: number;
+  totalSteps: number;
+  warnings: string[];
+}
+
+/** Output of the build stage for one image. */
+export interface BuildResult {
+  reference: string;
+  digest?: string;
+  platforms: string[];
+  pushed: boolean;
+  /** Builder the image was built with. */
+  builder: string;
+  cache: CacheReport;
+  warnings: string[];
+}
