@@ -148,8 +148,9 @@ class Builder {
     const plain = node.type === 'PLAIN' || node.type === undefined;
     this.nodes.set(path, { pos: at, keyPos, text, plain: plain && !node.tag });
     let tag: string;
-    if (node.tag === '!' || (!node.tag && !plain)) tag = TAG_STR;
-    else if (node.tag) tag = node.tag;
+    // PyYAML resolves a scalar with the non-specific tag `!` like a plain one, even when quoted.
+    if (!node.tag && !plain) tag = TAG_STR;
+    else if (node.tag && node.tag !== '!') tag = node.tag;
     else tag = resolvePlain(text);
     if (tag === TAG_MERGE) {
       this.error(
