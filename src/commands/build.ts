@@ -1,0 +1,121 @@
+import { parseArgs } from 'node:util';
+import { buildImages, stderrLog, type BuildOptions, type CacheBackend } from '../build/index.js';
+import { UserError } from '../errors.js';
+import { planStage } from '../pipeline.js';
+import { decideBuild, parseOnUnknown } from '../registry/policy.js';
+import { renderBuild, sourceFromEnv } from '../render/index.js';
+import type { BuildContext } from '../render/types.js';
+import type { Command } from './command.js';
+import { selectImage } from './tag.js';
+
+const USAGE =
+  'usage: imagespec build [--flavor generic|flyte] [--image NAME] [--push|--no-push] [--force] [--registry R] SPEC';
+const CACHES: CacheBackend[] = ['gha', 'registry', 'local', 'none'];
+
+/** `imagespec build SPEC`: plan → build → push every missing image (all with --force), in build order. */
+export const build: Command = {
+  name: 'build',
+  summary: 'build (and push) every image whose tag is missing from its registry',
+  usage: [
+    USAGE.replace('usage: ', 'Usage: '),
+    '',
+    'Checks each image of SPEC in its registry and builds the missing ones with docker buildx, parents',
+    'first. Pushes when the image has a registry (unless --no-push); otherwise loads it into the local',
+    'engine. Prints one line per image: REFERENCE@DIGEST, followed by (exists) for images not rebuilt.',
+    'The build log goes to stderr. See docs/build.md.',
+    '',
+    'Options:',
+    '  --flavor generic|flyte   generic (default): a lean image; flyte: as flytekit builds it',
+    '  --image NAME             only this image (its key in images:, or its name)',
+    '  --push / --no-push       push to the registry (default when the image has one) or load locally',
+    '  --force                  build every image, even those that exist',
+    "  --registry R             use R instead of the spec's registry",
+    '  --cache gha|registry|local|none   build cache backend (default gha: needs the GitHub Actions runtime;',
+    '                           falls back to none with a warning elsewhere)',
+    '  --cache-dir DIR          directory for --cache local',
+    '  --cache-prefix P         prefix of cache scopes (default imagespec-)',
+    '  --builder NAME           buildx builder to use (default: the current one)',
+    '  --network MODE           network for RUN steps: default, none or host (overrides builder_options)',
+    '  --provenance VALUE       provenance attestation: mode=min (default), mode=max or false',
+    '  --sbom                   attach an SBOM attestation',
+    '  --on-unknown fail|build|skip  when the registry cannot answer (default fail; build without a registry)',
+  ].join('\n'),
+  async run(args: string[]): Promise<number> {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          flavor: { type: 'string' },
+          image: { type: 'string' },
+          push: { type: 'boolean' },
+          'no-push': { type: 'boolean' },
+          force: { type: 'boolean' },
+          registry: { type: 'string' },
+          cache: { type: 'string' },
+          'cache-dir': { type: 'string' },
+          'cache-prefix': { type: 'string' },
+          builder: { type: 'string' },
+          network: { type: 'string' },
+          provenance: { type: 'string' },
+          sbom: { type: 'boolean' },
+          'on-unknown': { type: 'string' },
+        },
+      });
+    } catch (err) {
+      throw new UserError(`build: ${(err as Error).message.split('\n')[0]}; ${USAGE}`);
+    }
+    const { values: v, positionals } = parsed;
+    if (positionals.length !== 1) throw new UserError(`build: give one spec file; ${USAGE}`);
+    const flavor = v.flavor ?? 'generic';
+    if (flavor !== 'generic' && flavor !== 'flyte') {
+      throw new UserError(`build: --flavor must be 'generic' or 'flyte', not '${flavor}'`);
+    }
+    const cache = (v.cache ?? 'gha') as CacheBackend;
+    if (!CACHES.includes(cache)) throw new UserError(`build: --cache must be one of ${CACHES.join(', ')}`);
+    if (v.push && v['no-push']) throw new UserError('build: give --push or --no-push, not both');
+    const onUnknown = v['on-unknown'] === undefined ? undefined : parseOnUnknown(v['on-unknown']);
+
+    const entries = await planStage(positionals[0]!, {
+      flavor,
+      ...(v.registry ? { registry: v.registry } : {}),
+      select: (planned) => selectImage(planned, v.image),
+    });
+    const source = sourceFromEnv();
+    const contexts: BuildContext[] = [];
+    const existing: string[] = [];
+    for (const { planned, existence } of entries) {
+      const hasRegistry = planned.spec.registry !== undefined;
+      const decision = v.force
+        ? { action: 'build' as const, message: `${planned.reference}: --force; building`, warning: false }
+        : decideBuild(planned.reference, existence, onUnknown ?? (hasRegistry ? 'fail' : 'build'));
+      if (decision.warning) stderrLog.warning(decision.message);
+      else stderrLog.info(decision.message);
+      if (decision.action === 'fail') throw new UserError(decision.message);
+      if (decision.action === 'skip') {
+        existing.push(`${planned.reference}${existence.digest ? `@${existence.digest}` : ''} (exists)`);
+        continue;
+      }
+      contexts.push(await renderBuild(planned, { source }));
+    }
+    const opts: BuildOptions = {
+      push: v['no-push'] ? false : true,
+      cache,
+      ...(v['cache-dir'] ? { cacheDir: v['cache-dir'] } : {}),
+      ...(v['cache-prefix'] ? { cachePrefix: v['cache-prefix'] } : {}),
+      ...(v.builder ? { builder: v.builder } : {}),
+      ...(v.network ? { network: v.network } : {}),
+      ...(v.provenance ? { provenance: v.provenance } : {}),
+      ...(v.sbom ? { sbom: true } : {}),
+      log: stderrLog,
+    };
+    for (const line of existing) process.stdout.write(`${line}\n`);
+    if (contexts.length === 0) return 0;
+    const results = await buildImages(contexts, opts);
+    for (const r of results) {
+      process.stdout.write(`${r.reference}${r.digest ? `@${r.digest}` : ''}${r.pushed ? '' : ' (loaded)'}\n`);
+    }
+    return 0;
+  },
+};
