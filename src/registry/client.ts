@@ -6,6 +6,7 @@
 import { parseChallenges, pickChallenge, type Challenge } from './challenge.js';
 import {
   CredentialError,
+  credentialSources,
   describeCredentials,
   findCredentials,
   type CredentialOptions,
@@ -110,12 +111,16 @@ export class RegistryClient {
       throw new RegistryFailure(`${url} answered 401 without a Bearer or Basic challenge`, 'auth');
     }
     const creds = req.anonymous ? undefined : await this.lookupCredentials(ref.domain);
+    const words = authWords(creds);
+    if (!creds && !req.anonymous) {
+      words.auth = `none found for ${ref.domain} in ${credentialSources(this.opts)}`;
+    }
     // A Basic challenge without credentials cannot be answered: the 401 is the answer.
-    if (challenge.scheme === 'basic' && !creds) return { ...reply, ...authWords(creds) };
+    if (challenge.scheme === 'basic' && !creds) return { ...reply, ...words };
     const fresh = await this.authorize(challenge, scope, creds, req.deadline, ref.domain);
     this.auth.set(cacheKey, fresh);
     reply = await this.send(url, req, { ...headers, authorization: fresh.header });
-    return { ...reply, ...authWords(creds) };
+    return { ...reply, ...words };
   }
 
   private async lookupCredentials(domain: string): Promise<Credentials | undefined> {

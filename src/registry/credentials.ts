@@ -178,6 +178,12 @@ async function find(domain: string, opts: CredentialOptions): Promise<Credential
   return entry ? fromAuthEntry(entry, `auths in ${path}`) : undefined;
 }
 
+/** Where credentials were looked for, in words (for "none found" messages). */
+export function credentialSources(opts: CredentialOptions = {}): string {
+  const path = join(opts.configDir ?? dockerConfigDir(opts.env ?? process.env), 'config.json');
+  return opts.explicit?.length ? `the given username/password or ${path}` : path;
+}
+
 /** Words for reasons and logs: who we authenticated as and where that came from. Never includes a secret. */
 export function describeCredentials(creds: Credentials | undefined): string {
   if (!creds) return 'anonymously';

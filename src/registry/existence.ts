@@ -53,14 +53,14 @@ export async function checkExistence(
       deadline,
     });
     if (head.status === 404) {
-      return { state: 'missing', reason: `${name}: the registry answered 404 (no such tag or repository)` };
+      return { state: 'missing', reason: 'the registry answered 404 (no such tag or repository)' };
     }
-    if (head.status === 401 || head.status === 403) return refused(name, head);
+    if (head.status === 401 || head.status === 403) return refused(head);
     if (head.status !== 200) {
       return {
         state: 'unknown',
         cause: 'server',
-        reason: `${name}: unexpected answer ${head.status} to HEAD manifests/${target}`,
+        reason: `unexpected answer ${head.status} to HEAD manifests/${target}`,
       };
     }
     const mediaType = contentType(head);
@@ -72,30 +72,29 @@ export async function checkExistence(
         accept: MANIFEST_ACCEPT,
         deadline,
       });
-      if (got.status !== 200) return unexpected(name, got, `GET manifests/${digest ?? target}`);
+      if (got.status !== 200) return unexpected(got, `GET manifests/${digest ?? target}`);
       manifest = { text: got.body, mediaType: contentType(got) || mediaType };
       digest ??= `sha256:${createHash('sha256').update(got.body).digest('hex')}`;
     }
-    const found: RegistryCheck = { state: 'exists', reason: `${name}: found`, digest, mediaType };
+    const found: RegistryCheck = { state: 'exists', reason: `found ${name}`, digest, mediaType };
     if (!manifest || platforms.length === 0) return found;
 
     const available = await platformsOf(client, ref, manifest, deadline);
     if ('unknown' in available) return available.unknown;
     const absent = absentPlatforms(platforms, available.platforms);
     if (absent.length === 0) {
-      return { ...found, reason: `${name}: found with ${platforms.join(', ')}` };
+      return { ...found, reason: `found ${name} with ${platforms.join(', ')}` };
     }
     const has = available.platforms.map(formatPlatform).join(', ') || 'no platforms';
     return {
       state: 'missing',
-      reason: `${name} exists but lacks ${absent.join(', ')} (it has ${has})`,
+      reason: `the image exists but lacks ${absent.join(', ')} (it has ${has})`,
       digest,
       mediaType,
       missingPlatforms: absent,
     };
   } catch (err) {
-    if (err instanceof RegistryFailure)
-      return { state: 'unknown', cause: err.kind, reason: `${name}: ${err.message}` };
+    if (err instanceof RegistryFailure) return { state: 'unknown', cause: err.kind, reason: err.message };
     throw err;
   }
 }
@@ -104,20 +103,16 @@ function contentType(reply: RegistryReply): string {
   return (reply.headers.get('content-type') ?? '').split(';')[0]!.trim();
 }
 
-function refused(name: string, reply: RegistryReply): RegistryCheck {
-  const why = reply.authenticated
+function refused(reply: RegistryReply): RegistryCheck {
+  const reason = reply.authenticated
     ? `${reply.status} after authenticating ${reply.auth}: the account cannot pull this repository (or it does not exist)`
-    : `${reply.status} without credentials: the repository is private or does not exist, and no credentials were found for it`;
-  return { state: 'unknown', cause: 'auth', reason: `${name}: ${why}` };
+    : `${reply.status} without credentials (${reply.auth}): the repository is private or does not exist`;
+  return { state: 'unknown', cause: 'auth', reason };
 }
 
-function unexpected(name: string, reply: RegistryReply, what: string): RegistryCheck {
-  if (reply.status === 401 || reply.status === 403) return refused(name, reply);
-  return {
-    state: 'unknown',
-    cause: 'server',
-    reason: `${name}: unexpected answer ${reply.status} to ${what}`,
-  };
+function unexpected(reply: RegistryReply, what: string): RegistryCheck {
+  if (reply.status === 401 || reply.status === 403) return refused(reply);
+  return { state: 'unknown', cause: 'server', reason: `unexpected answer ${reply.status} to ${what}` };
 }
 
 interface IndexJson {
@@ -139,9 +134,8 @@ async function platformsOf(
   manifest: { text: string; mediaType: string },
   deadline: number,
 ): Promise<{ platforms: Platform[] } | { unknown: RegistryCheck }> {
-  const name = formatReference(ref);
-  const bad = (what: string): { unknown: RegistryCheck } => ({
-    unknown: { state: 'unknown', cause: 'server', reason: `${name}: ${what}` },
+  const bad = (reason: string): { unknown: RegistryCheck } => ({
+    unknown: { state: 'unknown', cause: 'server', reason },
   });
   let json: unknown;
   try {
@@ -159,7 +153,7 @@ async function platformsOf(
   const configDigest = (json as ManifestJson).config?.digest;
   if (!configDigest) return bad('the manifest names no config blob');
   const blob = await client.request(ref, `blobs/${configDigest}`, { deadline });
-  if (blob.status !== 200) return { unknown: unexpected(name, blob, `GET blobs/${configDigest}`) };
+  if (blob.status !== 200) return { unknown: unexpected(blob, `GET blobs/${configDigest}`) };
   try {
     const config = JSON.parse(blob.body) as ConfigJson;
     if (!config.os || !config.architecture) return { platforms: [] };
