@@ -90,7 +90,7 @@ const EXPECTED: Record<string, { kind: Kind; diagnostics: Array<[number, number,
       [
         2,
         8,
-        'copy[0] "outside-dir" resolves outside the repository (/tmp); keep referenced files inside <ROOT>',
+        'copy[0] "outside-link" resolves outside the repository (/etc/passwd); keep referenced files inside <ROOT>',
       ],
     ],
   },
