@@ -197,4 +197,32 @@ describe('imagespec tag and explain', () => {
     expect(out.code).toBe(1);
     expect(out.stderr).toContain("--flavor must be 'generic' or 'flyte'");
   });
+
+  it('generic: a Dockerfile spec hashes the Dockerfile, the context as sent, build args and target', async () => {
+    const yaml = 'name: df\ndockerfile: Dockerfile\nbuild_args: {A: "1"}\ntarget: final\n';
+    const dir = await specDir('dockerfile', {
+      'imagespec.yaml': yaml,
+      Dockerfile: 'FROM scratch\nCOPY app /app\n',
+      '.dockerignore': 'cache\n',
+      'app/main.py': 'print(1)\n',
+      'cache/blob': 'x',
+    });
+    const tagNow = async (): Promise<string> => (await imagespec(dir, 'tag', 'imagespec.yaml')).stdout;
+    const first = await tagNow();
+    expect(first).toMatch(/^df:[A-Za-z0-9_]{22}\n$/);
+    await writeFile(path.join(dir, 'cache/blob'), 'y');
+    expect(await tagNow()).toBe(first);
+    await writeFile(path.join(dir, 'app/main.py'), 'print(2)\n');
+    const second = await tagNow();
+    expect(second).not.toBe(first);
+    await writeFile(path.join(dir, 'Dockerfile'), 'FROM scratch\nCOPY app /srv\n');
+    const third = await tagNow();
+    expect(third).not.toBe(second);
+    await writeFile(path.join(dir, 'imagespec.yaml'), yaml.replace('"1"', '"2"'));
+    expect(await tagNow()).not.toBe(third);
+    const explain = await imagespec(dir, 'explain', 'imagespec.yaml');
+    expect(explain.stdout).toMatch(/build_context\s+'[0-9a-f]{64}'/);
+    expect(explain.stdout).toContain('app/main.py');
+    expect(explain.stdout).not.toContain('cache/blob');
+  });
 });

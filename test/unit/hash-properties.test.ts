@@ -146,11 +146,7 @@ describe('property: tags follow exactly the hashed inputs', () => {
   it('any change to a byte of a hashed file changes the tag', async () => {
     const files = ['requirements.txt', 'src/pkg/a.py', 'src/b.txt', 'extra.txt'];
     const original = new Map<string, Buffer>();
-    for (const f of files)
-      original.set(
-        f,
-        Buffer.from(await import('node:fs/promises').then((m) => m.readFile(path.join(dir, f)))),
-      );
+    for (const f of files) original.set(f, await readFile(path.join(dir, f)));
     try {
       await fc.assert(
         fc.asyncProperty(
