@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RegistryClient, checkExistence, type RegistryOptions } from '../../src/registry/index.js';
+import { checkPlanned } from '../../src/pipeline.js';
+import type { PlannedImage } from '../../src/spec/types.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { basicAuth, pushImage, pushIndex } from '../support/registry-upload.js';
 
@@ -129,5 +131,35 @@ describe('through the fault proxy', () => {
     const r = await checkExistence(new RegistryClient(options()), `${host}/${repo}:v1`);
     expect(r).toMatchObject({ state: 'unknown', cause: 'network' });
     expect(r.reason).toContain('refused');
+  });
+});
+
+describe('plan stage', () => {
+  it('checks images concurrently, never more at once than the bound, keeping build order', async () => {
+    const refs = Array.from(
+      { length: 6 },
+      (_, i) => `${proxy.host}/${repo}:${i % 2 === 0 ? 'v1' : `absent-${i}`}`,
+    );
+    const planned = refs.map(
+      (reference) =>
+        ({
+          reference,
+          repository: reference,
+          platforms: [],
+          spec: { registry: proxy.host },
+        }) as unknown as PlannedImage,
+    );
+    proxy.setFaults([{ match: manifests, fault: { delayMs: 150 } }]);
+    const entries = await checkPlanned(planned, new RegistryClient(options()), 2);
+    expect(entries.map((e) => e.planned.reference)).toEqual(refs);
+    expect(entries.map((e) => e.existence.state)).toEqual([
+      'exists',
+      'missing',
+      'exists',
+      'missing',
+      'exists',
+      'missing',
+    ]);
+    expect(proxy.maxInFlight()).toBe(2);
   });
 });

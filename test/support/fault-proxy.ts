@@ -3,7 +3,13 @@
  * either takes the next matching fault (an error status, 429 with Retry-After, a connection reset, a stall)
  * or is forwarded unchanged. Every request is logged with its arrival time and what was done with it.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type Fault =
@@ -11,7 +17,9 @@ export type Fault =
   /** Close the connection without an answer (the client sees a reset). */
   | { reset: true }
   /** Accept the request and never answer (until the proxy closes). */
-  | { stall: true };
+  | { stall: true }
+  /** Forward the request after a pause. */
+  | { delayMs: number };
 
 export interface FaultRule {
   /** Which requests the fault applies to (default: all). */
@@ -32,7 +40,9 @@ export interface FaultProxy {
   /** host:port to use as the registry. */
   host: string;
   log: LoggedRequest[];
-  /** Replace the fault rules (consumed in order; the first matching rule with times left applies). */
+  /** The most requests that were open at the same time. */
+  maxInFlight: () => number;
+  /** Replace the fault rules (the first matching rule with times left applies) and restart maxInFlight. */
   setFaults: (rules: FaultRule[]) => void;
   close: () => Promise<void>;
 }
@@ -42,6 +52,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   let rules: Array<FaultRule & { left: number }> = [];
   const log: LoggedRequest[] = [];
   const sockets = new Set<Socket>();
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const server: Server = createServer((req, res) => {
     const entry: LoggedRequest = {
@@ -51,6 +63,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       outcome: 'forwarded',
     };
     log.push(entry);
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on('close', () => (inFlight -= 1));
     const rule = rules.find((r) => r.left > 0 && (!r.match || r.match(req)));
     if (rule) {
       rule.left -= 1;
@@ -64,6 +79,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         entry.outcome = 'stall';
         return;
       }
+      if ('delayMs' in f) {
+        entry.outcome = 'delayed';
+        setTimeout(() => forward(req, res, entry), f.delayMs);
+        return;
+      }
       entry.outcome = `${f.status}`;
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (f.retryAfter !== undefined) headers['retry-after'] = f.retryAfter;
@@ -71,6 +91,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       res.end(JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: 'injected fault' }] }));
       return;
     }
+    forward(req, res, entry);
+  });
+  const forward = (req: IncomingMessage, res: ServerResponse, entry: LoggedRequest): void => {
     const headers = { ...req.headers, host: upstream };
     const up = httpRequest(
       { host: upHost, port: Number(upPort), method: req.method, path: req.url, headers },
@@ -82,7 +105,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     );
     up.on('error', () => req.socket.destroy());
     req.pipe(up);
-  });
+  };
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -92,7 +115,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   return {
     host: `127.0.0.1:${port}`,
     log,
+    maxInFlight: () => maxInFlight,
     setFaults: (next) => {
+      maxInFlight = inFlight;
       rules = next.map((r) => ({ ...r, left: r.times ?? Number.POSITIVE_INFINITY }));
     },
     close: () =>
