@@ -1,0 +1,445 @@
+/**
+ * `imagespec build` end to end on the testbed: real buildx on the real engine, pushes to the basic-auth
+ * registry, packages from the loopback index (RUN steps use host networking), the GitHub Actions cache
+ * double for gha. Every image and cache record a test makes carries a unique run id and is removed after.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+function need(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run eval "$(bash scripts/testbed.sh env)" first`);
+  return v;
+}
+const MIRROR = need('TESTBED_MIRROR');
+const BASIC = need('TESTBED_BASIC_REGISTRY');
+const USER = need('TESTBED_BASIC_USER');
+const PASSWORD = need('TESTBED_BASIC_PASSWORD');
+const INDEX = need('TESTBED_INDEX_URL');
+const CACHE_URL = need('TESTBED_CACHE_URL');
+const CACHE_TOKEN = need('TESTBED_CACHE_TOKEN');
+const TESTBED_DIR = need('IMAGESPEC_TESTBED_DIR');
+
+const execFileP = promisify(execFile);
+const repo = path.resolve(import.meta.dirname, '../..');
+const run = randomUUID().slice(0, 8);
+let work: string;
+let cli: string;
+let dockerConfig: string;
+let env: NodeJS.ProcessEnv;
+const cleanupRefs: string[] = [];
+
+interface Result {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+async function sh(cmd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Result> {
+  try {
+    const { stdout, stderr } = await execFileP(cmd, args, {
+      cwd: work,
+      env: { ...env, ...extraEnv },
+      maxBuffer: 1 << 28,
+    });
+    return { stdout, stderr, code: 0 };
+  } catch (err) {
+    const e = err as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
+const imagespec = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
+  sh(process.execPath, [cli, ...args], extraEnv);
+const docker = (...args: string[]) => sh('docker', ['--config', dockerConfig, ...args]);
+
+/** Writes a spec directory under the work dir and returns the spec path. */
+async function specDir(name: string, yaml: string, files: Record<string, string> = {}): Promise<string> {
+  const dir = path.join(work, name);
+  for (const [rel, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+    await writeFile(path.join(dir, rel), content);
+  }
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'imagespec.yaml'), yaml);
+  return path.join(dir, 'imagespec.yaml');
+}
+
+/** `REFERENCE@DIGEST` lines printed by `imagespec build`. */
+function built(stdout: string): Array<{ ref: string; digest: string }> {
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [ref, digest] = l.split(' ')[0]!.split('@');
+      return { ref: ref!, digest: digest ?? '' };
+    });
+}
+
+async function manifestStatus(ref: string): Promise<number> {
+  const [host, ...rest] = ref.split('/');
+  const [name, tag] = rest.join('/').split(':');
+  const res = await fetch(`http://${host}/v2/${name}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`,
+      accept: [
+        'application/vnd.oci.image.index.v1+json',
+        'application/vnd.oci.image.manifest.v1+json',
+        'application/vnd.docker.distribution.manifest.list.v2+json',
+        'application/vnd.docker.distribution.manifest.v2+json',
+      ].join(', '),
+    },
+  });
+  return res.status;
+}
+
+/** Every file under a directory, decompressed when gzip, searched for a needle. */
+async function filesContaining(dir: string, needle: string): Promise<string[]> {
+  const hits: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const name of await readdir(d)) {
+      const p = path.join(d, name);
+      const st = await stat(p);
+      if (st.isDirectory()) await walk(p);
+      else if (st.isFile()) {
+        let data = await readFile(p);
+        if (data[0] === 0x1f && data[1] === 0x8b) {
+          try {
+            data = gunzipSync(data);
+          } catch {
+            // not a complete gzip stream; search the raw bytes
+          }
+        }
+        if (data.includes(needle)) hits.push(p);
+      }
+    }
+  };
+  await walk(dir);
+  return hits;
+}
+
+/** Cache records whose description mentions `marker`, pruned one by one (never a global prune). */
+async function pruneRecords(marker: string): Promise<number> {
+  const du = await sh('docker', ['buildx', 'du', '--verbose']);
+  const ids = du.stdout
+    .split(/\n\s*\n/)
+    .filter((block) => block.includes(marker))
+    .map((block) => /^ID:\s+(\S+)/m.exec(block)?.[1])
+    .filter((id): id is string => id !== undefined);
+  for (const id of ids) await sh('docker', ['buildx', 'prune', '-f', '--filter', `id=${id}`]);
+  return ids.length;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'imagespec-build-'));
+  cli = path.join(work, 'cli.mjs');
+  await build({
+    entryPoints: [path.join(repo, 'src/cli.ts')],
+    outfile: cli,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'warning',
+    define: { __IMAGESPEC_VERSION__: '"test"' },
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+  });
+  dockerConfig = path.join(work, 'docker');
+  await mkdir(dockerConfig);
+  const auth = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
+  await writeFile(path.join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [BASIC]: { auth } } }));
+  // No GitHub Actions runtime unless a test adds it: gha then falls back to no cache, with a warning.
+  env = { ...process.env, DOCKER_CONFIG: dockerConfig };
+  for (const k of [
+    'ACTIONS_CACHE_URL',
+    'ACTIONS_RUNTIME_TOKEN',
+    'ACTIONS_RESULTS_URL',
+    'ACTIONS_CACHE_SERVICE_V2',
+  ]) {
+    delete env[k];
+  }
+}, 120_000);
+
+afterAll(async () => {
+  for (const ref of cleanupRefs) await sh('docker', ['rmi', '-f', ref]);
+  await pruneRecords(run);
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('imagespec build', () => {
+  it('builds everything the spec declares with pip from the loopback index, pushes, reports the digest', async () => {
+    const registry = `${BASIC}/imagespec-e2e-build-${run}`;
+    const spec = await specDir(
+      'full',
+      [
+        `name: full`,
+        `registry: ${registry}`,
+        // Debian's python3 with the PEP 668 marker: the install step must switch to a venv by itself.
+        `base_image: ${MIRROR}/testbed/debian-python3:bookworm`,
+        'python_installer: pip',
+        'apt_packages: [jq]',
+        'packages: [tb-hello]',
+        'requirements: requirements.txt',
+        `pip_index: ${INDEX}`,
+        'builder_options: {network: host}',
+        'env: {GREETING: "hello from full", RUN_ID: ' + JSON.stringify(run) + '}',
+        'copy: [data]',
+        'source_root: src',
+        'commands:',
+        '  - jq --version > /jq-version.txt',
+        '  - python -c "import tb_math; print(tb_math.__name__)" > /commands.txt',
+        'entrypoint: ["python", "-c", "import os, tb_hello; print(\'entry:\' + os.environ[\'GREETING\'])"]',
+        '',
+      ].join('\n'),
+      {
+        'requirements.txt': 'tb-math\n',
+        'data/table.csv': 'a,b\n',
+        'src/app/main.py': 'print("main")\n',
+        'src/.dockerignore': 'private.txt\n',
+        'src/private.txt': 'must not be copied\n',
+      },
+    );
+    const out = await imagespec(['build', '--cache', 'none', spec]);
+    expect(out.code, out.stderr).toBe(0);
+    const [image] = built(out.stdout);
+    expect(image!.ref.startsWith(`${registry}/full:`)).toBe(true);
+    expect(image!.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(await manifestStatus(image!.ref)).toBe(200);
+    const ref = `${image!.ref.split(':').slice(0, -1).join(':')}@${image!.digest}`;
+    cleanupRefs.push(ref);
+
+    const entry = await docker('run', '--rm', ref);
+    expect(entry.stdout.trim()).toBe('entry:hello from full');
+    const check = await docker(
+      'run',
+      '--rm',
+      '--entrypoint',
+      'sh',
+      ref,
+      '-c',
+      [
+        'jq -n 1+1',
+        'cat /jq-version.txt /commands.txt',
+        'python -c "import tb_hello, tb_math, sys; print(sys.prefix)"',
+        'echo "$GREETING"',
+        'cat /root/data/table.csv /root/app/main.py',
+        'test ! -e /root/private.txt && echo no-private',
+      ].join(' && '),
+    );
+    expect(check.code, check.stderr).toBe(0);
+    expect(check.stdout.split('\n')).toEqual([
+      '2',
+      'jq-1.6',
+      'tb_math',
+      '/opt/venv',
+      'hello from full',
+      'a,b',
+      'print("main")',
+      'no-private',
+      '',
+    ]);
+    const inspect = await docker('image', 'inspect', ref, '--format', '{{json .Config.Labels}}');
+    expect(JSON.parse(inspect.stdout)).toMatchObject({ 'dev.imagespec.spec-hash': expect.any(String) });
+    // Without the GitHub Actions runtime, gha is not silently dropped: the user is told.
+    const again = await imagespec(['build', '--cache', 'gha', '--force', spec]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain("cache 'gha' not used: ACTIONS_RUNTIME_TOKEN is not set");
+    // The image exists now: a plain build skips it.
+    const skip = await imagespec(['build', spec]);
+    expect(skip.code).toBe(0);
+    expect(skip.stdout).toContain('(exists)');
+  });
+
+  it('uses a pip secret in the build and leaves it in no layer, config, log or cache export', async () => {
+    const secret = `s3cr3t-${randomUUID()}`;
+    const index = new URL(INDEX);
+    const pipConf = `[global]\nindex-url = http://token:${secret}@${index.host}${index.pathname}\n`;
+    const spec = await specDir(
+      'secret',
+      [
+        'name: secret',
+        `base_image: ${MIRROR}/library/python:3.11-slim-bookworm`,
+        'python_installer: pip',
+        'packages: [tb-hello]',
+        'builder_options: {network: host}',
+        'pip_secret_mounts: [[pip.conf, /etc/pip.conf]]',
+        `commands: ["echo ${run} > /run-id"]`,
+        '',
+      ].join('\n'),
+      { 'pip.conf': pipConf },
+    );
+    const ghaEnv = { ACTIONS_CACHE_URL: CACHE_URL, ACTIONS_RUNTIME_TOKEN: CACHE_TOKEN };
+    const out = await imagespec(
+      ['build', '--cache', 'gha', '--cache-prefix', `secret-${run}-`, spec],
+      ghaEnv,
+    );
+    expect(out.code, out.stderr).toBe(0);
+    const [image] = built(out.stdout);
+    cleanupRefs.push(image!.ref);
+    // Used: without /etc/pip.conf pip would look for tb-hello on an unreachable PyPI.
+    const run1 = await docker('run', '--rm', image!.ref, 'python3', '-c', 'import tb_hello; print("ok")');
+    expect(run1.stdout.trim()).toBe('ok');
+    expect(
+      await docker('run', '--rm', image!.ref, 'test', '-e', '/etc/pip.conf').then((r) => r.code),
+    ).not.toBe(0);
+    // Not in the log, the image config or history, any layer, or the cache export.
+    expect(out.stdout + out.stderr).not.toContain(secret);
+    const config = await docker('image', 'inspect', image!.ref);
+    expect(config.stdout).not.toContain(secret);
+    const history = await docker('history', '--no-trunc', image!.ref);
+    expect(history.stdout).not.toContain(secret);
+    const saved = path.join(work, 'secret-image');
+    await mkdir(saved);
+    const tar = await docker('save', '-o', path.join(work, 'secret.tar'), image!.ref);
+    expect(tar.code, tar.stderr).toBe(0);
+    await sh('tar', ['-xf', path.join(work, 'secret.tar'), '-C', saved]);
+    expect((await readdir(path.join(saved, 'blobs', 'sha256'))).length).toBeGreaterThan(2);
+    expect(await filesContaining(saved, secret)).toEqual([]);
+    expect(out.stderr).not.toContain('did not complete');
+    const cacheDir = path.join(TESTBED_DIR, 'cache-service');
+    expect(existsSync(cacheDir)).toBe(true);
+    expect(await filesContaining(cacheDir, run)).not.toEqual([]);
+    expect(await filesContaining(cacheDir, secret)).toEqual([]);
+  });
+
+  it('gha round trip: after removing the image and its cache records, RUN steps come from the gha cache', async () => {
+    const spec = await specDir(
+      'gha',
+      [
+        'name: gha',
+        `base_image: ${MIRROR}/library/debian:bookworm-slim`,
+        'commands:',
+        `  - echo first-${run} > /first`,
+        `  - echo second-${run} > /second`,
+        '',
+      ].join('\n'),
+    );
+    const ghaEnv = { ACTIONS_CACHE_URL: CACHE_URL, ACTIONS_RUNTIME_TOKEN: CACHE_TOKEN };
+    const args = ['build', '--cache', 'gha', '--cache-prefix', `rt-${run}-`, '--force', spec];
+    const cold = await imagespec(args, ghaEnv);
+    expect(cold.code, cold.stderr).toBe(0);
+    expect(cold.stderr).toMatch(/exporting to GitHub Actions Cache/);
+    expect(cold.stderr).not.toContain('did not complete');
+    const [image] = built(cold.stdout);
+    /**
+     * Whether a RUN step was answered from cache: BuildKit prints `CACHED`, or, for a step whose layer
+     * comes from the remote cache, only the layer download (`sha256:... done`) and never runs the command.
+     */
+    const stepCached = (log: string, step: string): boolean => {
+      const vertex = new RegExp(`#(\\d+) \\[[^\\]]+\\] RUN echo ${step}`).exec(log);
+      expect(vertex, step).not.toBeNull();
+      const body = log
+        .split('\n')
+        .filter((l) => l.startsWith(`#${vertex![1]} `))
+        .map((l) => l.slice(`#${vertex![1]} `.length))
+        .filter((l) => !l.startsWith('['));
+      if (body.includes('CACHED')) return true;
+      const downloads = body.filter((l) => /^(sha256:[0-9a-f]{64} .*done|extracting sha256:)/.test(l));
+      const others = body.filter((l) => !/^DONE /.test(l) && !downloads.includes(l));
+      return downloads.length > 0 && others.length === 0;
+    };
+    expect(stepCached(cold.stderr, `first-${run}`)).toBe(false);
+    await sh('docker', ['rmi', '-f', image!.ref]);
+    expect(await pruneRecords(run)).toBeGreaterThan(0);
+
+    const warm = await imagespec(args, ghaEnv);
+    expect(warm.code, warm.stderr).toBe(0);
+    cleanupRefs.push(image!.ref);
+    expect(stepCached(warm.stderr, `first-${run}`)).toBe(true);
+    expect(stepCached(warm.stderr, `second-${run}`)).toBe(true);
+    expect(warm.stderr).toMatch(/importing cache manifest from gha/);
+    expect(warm.stderr).not.toContain(`#${/#(\d+) \[[^\]]+\] RUN echo second/.exec(warm.stderr)![1]} 0.`);
+  });
+
+  it('builds a layered file in order: the child starts from the freshly pushed parent', async () => {
+    const registry = `${BASIC}/imagespec-e2e-layers-${run}`;
+    const spec = await specDir(
+      'layers',
+      [
+        'images:',
+        '  child:',
+        '    base_image: parent',
+        `    registry: ${registry}`,
+        '    commands: ["python3 -c \\"import tb_hello\\" && echo child > /child"]',
+        '  parent:',
+        `    base_image: ${MIRROR}/library/python:3.11-slim-bookworm`,
+        `    registry: ${registry}`,
+        '    python_installer: pip',
+        '    packages: [tb-hello]',
+        `    pip_index: ${INDEX}`,
+        '    builder_options: {network: host}',
+        '',
+      ].join('\n'),
+    );
+    const out = await imagespec(['build', '--cache', 'none', spec]);
+    expect(out.code, out.stderr).toBe(0);
+    const [parent, child] = built(out.stdout);
+    expect(parent!.ref).toContain('/parent:');
+    expect(child!.ref).toContain('/child:');
+    expect(out.stderr).toContain(`FROM ${parent!.ref}`.replace('FROM ', ''));
+    const childRef = `${child!.ref.split(':').slice(0, -1).join(':')}@${child!.digest}`;
+    cleanupRefs.push(childRef, `${parent!.ref.split(':').slice(0, -1).join(':')}@${parent!.digest}`);
+    const r = await docker('run', '--rm', childRef, 'sh', '-c', 'cat /child && python3 -c "import tb_hello"');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('child');
+  });
+
+  it('keeps hostile spec values as data in a real build', async () => {
+    const hostile = `"; touch /pwned; echo "$(touch /pwned2) \`id\` \\ ${run}`;
+    const spec = await specDir(
+      'inject',
+      [
+        'name: inject',
+        `base_image: ${MIRROR}/library/debian:bookworm-slim`,
+        `env: {VALUE: ${JSON.stringify(hostile)}}`,
+        `labels: {org.example.value: ${JSON.stringify(hostile)}}`,
+        `entrypoint: ["sh", "-c", "printf %s \\"$VALUE\\"; ls /pwned /pwned2 2>/dev/null; true", ${JSON.stringify(hostile)}]`,
+        '',
+      ].join('\n'),
+    );
+    const out = await imagespec(['build', '--cache', 'none', spec]);
+    expect(out.code, out.stderr).toBe(0);
+    const [image] = built(out.stdout);
+    cleanupRefs.push(image!.ref);
+    const r = await docker('run', '--rm', image!.ref);
+    expect(r.stdout).toBe(hostile);
+    const labels = await docker('image', 'inspect', image!.ref, '--format', '{{json .Config.Labels}}');
+    expect(JSON.parse(labels.stdout)['org.example.value']).toBe(hostile);
+  });
+
+  it('a failing command fails the build, names the step and pushes nothing', async () => {
+    const registry = `${BASIC}/imagespec-e2e-fail-${run}`;
+    const spec = await specDir(
+      'fail',
+      [
+        'name: fail',
+        `registry: ${registry}`,
+        `base_image: ${MIRROR}/library/debian:bookworm-slim`,
+        'commands:',
+        `  - echo "about to fail ${run}" && exit 7`,
+        '',
+      ].join('\n'),
+    );
+    const tag = await imagespec(['tag', spec]);
+    const ref = tag.stdout.trim();
+    const out = await imagespec(['build', '--cache', 'none', spec]);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toContain('images.fail: build failed at step');
+    expect(out.stderr).toContain(`exit 7`);
+    expect(out.stderr).toContain(`about to fail ${run}`);
+    expect(out.stderr).toContain('Nothing was pushed.');
+    expect(out.stderr).not.toMatch(/\n\s+at .*\.(ts|js|mjs):\d+/);
+    expect(await manifestStatus(ref)).toBe(404);
+  });
+});
