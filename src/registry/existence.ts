@@ -104,9 +104,14 @@ function contentType(reply: RegistryReply): string {
 }
 
 function refused(reply: RegistryReply): RegistryCheck {
-  const reason = reply.authenticated
-    ? `${reply.status} after authenticating ${reply.auth}: the account cannot pull this repository (or it does not exist)`
-    : `${reply.status} without credentials (${reply.auth}): the repository is private or does not exist`;
+  let reason: string;
+  if (!reply.authenticated) {
+    reason = `${reply.status} without credentials (${reply.auth}): the repository is private or does not exist`;
+  } else if (reply.status === 401) {
+    reason = `401 after authenticating ${reply.auth}: the registry refused the credentials, or the account cannot pull this repository (or it does not exist)`;
+  } else {
+    reason = `403 after authenticating ${reply.auth}: the account may not pull this repository`;
+  }
   return { state: 'unknown', cause: 'auth', reason };
 }
 

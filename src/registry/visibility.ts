@@ -132,8 +132,14 @@ export async function checkVisibility(
   const pkg = ghcrPackage(ref);
   if (!pkg || !opts.githubToken) return probe;
   const api = await packagesApiVisibility(pkg, { ...opts, githubToken: opts.githubToken });
+  return combineVisibility(probe, api);
+}
+
+/** The Packages API's answer wins when it has one; otherwise the probe's, with the API's explanation. */
+export function combineVisibility(probe: VisibilityReport, api: VisibilityReport): VisibilityReport {
   if (api.visibility !== 'unknown') return { ...api, reason: `${api.reason}; ${probe.reason}` };
   const report: VisibilityReport = { visibility: probe.visibility, reason: `${probe.reason}; ${api.reason}` };
-  if (api.settingsUrl) report.settingsUrl = api.settingsUrl;
+  const settingsUrl = api.settingsUrl ?? probe.settingsUrl;
+  if (settingsUrl) report.settingsUrl = settingsUrl;
   return report;
 }
