@@ -3,6 +3,7 @@
  * Plan: load the spec → hash every image → ask the registry whether each tag exists (bounded concurrency).
  */
 import pLimit from 'p-limit';
+import { buildImages, type BuildOptions, type BuildResult } from './build/index.js';
 import { errorMessage } from './errors.js';
 import { planImages, type PlanImagesOptions } from './hash/index.js';
 import {
@@ -11,6 +12,7 @@ import {
   type RegistryCheck,
   type RegistryOptions,
 } from './registry/index.js';
+import { renderBuild, type BuildContext, type RenderOptions } from './render/index.js';
 import { loadSpecFile } from './spec/index.js';
 import type { PlannedImage } from './spec/types.js';
 
@@ -47,7 +49,7 @@ async function checkOne(client: RegistryClient, p: PlannedImage): Promise<Regist
   if (!p.spec.registry && !p.repository.includes('/')) {
     return {
       state: 'unknown',
-      cause: 'credentials',
+      cause: 'no-registry',
       reason:
         "no registry is set, so there is nothing to look up; set 'registry' in the spec or pass --registry",
     };
@@ -67,4 +69,14 @@ export async function planStage(specPath: string, opts: PlanOptions): Promise<Pl
   const all = await planImages(file, hashOpts);
   const planned = opts.select ? opts.select(all) : all;
   return checkPlanned(planned, new RegistryClient(opts.registryOptions), opts.concurrency);
+}
+
+/** The build stage: render each image to be built and build them in order (parents first). */
+export async function buildStage(
+  planned: readonly PlannedImage[],
+  opts: BuildOptions & { render?: RenderOptions },
+): Promise<BuildResult[]> {
+  const contexts: BuildContext[] = [];
+  for (const p of planned) contexts.push(await renderBuild(p, opts.render ?? {}));
+  return contexts.length > 0 ? buildImages(contexts, opts) : [];
 }

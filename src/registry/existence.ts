@@ -24,9 +24,12 @@ export const MANIFEST_ACCEPT: readonly string[] = [
   MEDIA_TYPES.dockerManifest,
 ];
 
+/** Why an answer is `unknown`: a failed request, or an image without a registry to ask. */
+export type UnknownCause = FailureCause | 'no-registry';
+
 /** Existence plus, for `unknown`, what kind of failure it was (decides the advice in policy.ts). */
 export interface RegistryCheck extends Existence {
-  cause?: FailureCause;
+  cause?: UnknownCause;
 }
 
 const isIndex = (mediaType: string): boolean =>

@@ -16,7 +16,13 @@ export {
   type ExplicitLogin,
 } from './credentials.js';
 export { RegistryClient, RegistryFailure, type RegistryOptions, type FailureCause } from './client.js';
-export { checkExistence, MANIFEST_ACCEPT, MEDIA_TYPES, type RegistryCheck } from './existence.js';
+export {
+  checkExistence,
+  MANIFEST_ACCEPT,
+  MEDIA_TYPES,
+  type RegistryCheck,
+  type UnknownCause,
+} from './existence.js';
 export {
   checkVisibility,
   probeVisibility,

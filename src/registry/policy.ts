@@ -3,8 +3,7 @@
  * `unknown` (`on-unknown`), and whether a pushed image's visibility is acceptable (`require-public`).
  */
 import { UserError } from '../errors.js';
-import type { FailureCause } from './client.js';
-import type { RegistryCheck } from './existence.js';
+import type { RegistryCheck, UnknownCause } from './existence.js';
 import type { VisibilityReport } from './visibility.js';
 
 export const ON_UNKNOWN = ['fail', 'build', 'skip'] as const;
@@ -27,7 +26,7 @@ export interface BuildDecision {
   warning: boolean;
 }
 
-const ADVICE: Record<FailureCause, string> = {
+const ADVICE: Record<UnknownCause, string> = {
   auth:
     'Log in to the registry before this step (docker/login-action, or the username/password inputs) with an account ' +
     'that can pull the repository; on ghcr.io grant the job `permissions: packages: read` (`write` to push) and, for an ' +
@@ -37,6 +36,8 @@ const ADVICE: Record<FailureCause, string> = {
   network:
     'Check the registry host name and that the runner can reach it (for a plain-HTTP registry, list it in insecure-registries).',
   timeout: 'The registry did not answer in time; re-run the job later or check the registry status.',
+  'no-registry':
+    "Set 'registry' in the spec (or the registry input) so the image can be looked up and pushed.",
 };
 
 /** Decide what to do with an image given the registry's answer and the `on-unknown` policy. */

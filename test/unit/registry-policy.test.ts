@@ -65,3 +65,14 @@ describe('require-public', () => {
     expect(r.message).toContain('internal');
   });
 });
+
+describe('images without a registry', () => {
+  it('advise setting a registry', () => {
+    const d = decideBuild(
+      'app:abc',
+      { state: 'unknown', cause: 'no-registry', reason: 'no registry is set' },
+      'fail',
+    );
+    expect(d.message).toContain("Set 'registry' in the spec");
+  });
+});
