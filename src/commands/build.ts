@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { buildImages, stderrLog, type BuildOptions, type CacheBackend } from '../build/index.js';
+import { stderrLog, type BuildOptions, type CacheBackend } from '../build/index.js';
 import { UserError } from '../errors.js';
-import { planStage } from '../pipeline.js';
+import { buildStage, planStage } from '../pipeline.js';
 import { decideBuild, parseOnUnknown } from '../registry/policy.js';
-import { renderBuild, sourceFromEnv } from '../render/index.js';
-import type { BuildContext } from '../render/types.js';
+import { sourceFromEnv } from '../render/index.js';
+import type { PlannedImage } from '../spec/types.js';
 import type { Command } from './command.js';
 import { selectImage } from './tag.js';
 
@@ -83,7 +83,7 @@ export const build: Command = {
       select: (planned) => selectImage(planned, v.image),
     });
     const source = sourceFromEnv();
-    const contexts: BuildContext[] = [];
+    const toBuild: PlannedImage[] = [];
     const existing: string[] = [];
     for (const { planned, existence } of entries) {
       const hasRegistry = planned.spec.registry !== undefined;
@@ -97,9 +97,9 @@ export const build: Command = {
         existing.push(`${planned.reference}${existence.digest ? `@${existence.digest}` : ''} (exists)`);
         continue;
       }
-      contexts.push(await renderBuild(planned, { source }));
+      toBuild.push(planned);
     }
-    const opts: BuildOptions = {
+    const opts: BuildOptions & { render: { source: ReturnType<typeof sourceFromEnv> } } = {
       push: v['no-push'] ? false : true,
       cache,
       ...(v['cache-dir'] ? { cacheDir: v['cache-dir'] } : {}),
@@ -109,10 +109,10 @@ export const build: Command = {
       ...(v.provenance ? { provenance: v.provenance } : {}),
       ...(v.sbom ? { sbom: true } : {}),
       log: stderrLog,
+      render: { source },
     };
     for (const line of existing) process.stdout.write(`${line}\n`);
-    if (contexts.length === 0) return 0;
-    const results = await buildImages(contexts, opts);
+    const results = await buildStage(toBuild, opts);
     for (const r of results) {
       process.stdout.write(`${r.reference}${r.digest ? `@${r.digest}` : ''}${r.pushed ? '' : ' (loaded)'}\n`);
     }
