@@ -361,6 +361,30 @@ describe('imagespec build', () => {
     expect(warm.stderr).not.toContain(`#${/#(\d+) \[[^\]]+\] RUN echo second/.exec(warm.stderr)![1]} 0.`);
   });
 
+  it('refuses gha cache service v2 on a buildx that cannot speak it, warns and still builds', async () => {
+    const spec = await specDir(
+      'v2',
+      [
+        'name: v2',
+        `base_image: ${MIRROR}/library/debian:bookworm-slim`,
+        `commands: ["echo v2-${run} > /v2"]`,
+        '',
+      ].join('\n'),
+    );
+    const out = await imagespec(['build', '--cache', 'gha', '--force', spec], {
+      ACTIONS_CACHE_SERVICE_V2: 'true',
+      ACTIONS_RESULTS_URL: CACHE_URL,
+      ACTIONS_CACHE_URL: CACHE_URL,
+      ACTIONS_RUNTIME_TOKEN: CACHE_TOKEN,
+    });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toMatch(
+      /cache 'gha' not used: the runner offers cache service v2, which needs buildx >= 0\.21 \(found 0\.13/,
+    );
+    expect(out.stderr).not.toContain('--cache-to');
+    cleanupRefs.push(built(out.stdout)[0]!.ref);
+  });
+
   it('builds a layered file in order: the child starts from the freshly pushed parent', async () => {
     const registry = `${BASIC}/imagespec-e2e-layers-${run}`;
     const spec = await specDir(
