@@ -1,14 +1,92 @@
 import * as core from '@actions/core';
-import { existsSync } from 'node:fs';
-import { UserError } from './errors.js';
+import * as cache from '@actions/cache';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { actionLog } from './action/log.js';
+import { readEvent } from './action/event.js';
+import { readInputs, type ActionInputs } from './action/inputs.js';
+import { decidePush } from './action/push-policy.js';
+import { UserError, errorMessage } from './errors.js';
+import { explainMarkdown } from './hash/index.js';
+import { mountCacheRunner } from './mount-cache/run.js';
+import { actionOutputs } from './report/outputs.js';
+import { summaryMarkdown } from './report/summary.js';
+import type { RunReport } from './report/types.js';
+import { RunFailure, run, type RunSettings } from './run.js';
+import { annotate } from './spec/annotate.js';
 
-/** The action's flow: inputs → pipeline → outputs. Grows as the stages land. */
-export async function runAction(): Promise<void> {
-  const spec = core.getInput('spec') || 'imagespec.yaml';
-  if (!existsSync(spec)) {
-    throw new UserError(
-      `spec file '${spec}' not found; set the 'spec' input to the path of your ImageSpec YAML`,
-    );
+function settingsFrom(inputs: ActionInputs): RunSettings {
+  const event = readEvent();
+  const credentials = { mask: (s: string) => core.setSecret(s) };
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const mountCache =
+    inputs.mountCache && cache.isFeatureAvailable()
+      ? mountCacheRunner({
+          workDir: join(process.env.RUNNER_TEMP ?? tmpdir(), 'imagespec-mount-cache'),
+          restoreOnly: event.eventName.startsWith('pull_request'),
+          budgetBytes: inputs.mountCacheBudget,
+          helperImage: inputs.mountCacheImage,
+        })
+      : undefined;
+  return {
+    specPath: resolve(workspace, inputs.spec),
+    flavor: inputs.flavor,
+    ...(inputs.image ? { image: inputs.image } : {}),
+    ...(inputs.registry ? { registry: inputs.registry } : {}),
+    ...(inputs.platforms ? { platforms: inputs.platforms } : {}),
+    pushPolicy: (registries) => decidePush(inputs, event, registries, credentials, process.env.GITHUB_ACTOR),
+    buildWithoutPush: inputs.buildWithoutPush,
+    force: inputs.force,
+    onUnknown: inputs.onUnknown,
+    requirePublic: inputs.requirePublic,
+    extraTags: inputs.extraTags,
+    build: {
+      cache: inputs.cache,
+      cachePrefix: `${inputs.cacheScope}-`,
+      provenance: inputs.provenance === 'false' ? 'false' : `mode=${inputs.provenance}`,
+      sbom: inputs.sbom,
+      labels: inputs.labels,
+      ...(inputs.builder ? { builder: inputs.builder } : {}),
+    },
+    registryOptions: { ...credentials, insecure: inputs.insecureRegistries },
+    visibility: inputs.githubToken ? { githubToken: inputs.githubToken } : {},
+    log: actionLog,
+    ...(mountCache ? { mountCache } : {}),
+  };
+}
+
+async function publish(report: RunReport, inputs: ActionInputs): Promise<void> {
+  for (const [name, value] of Object.entries(actionOutputs(report.images))) core.setOutput(name, value);
+  if (inputs.summary && process.env.GITHUB_STEP_SUMMARY) {
+    const markdown = summaryMarkdown(report, (image) => explainMarkdown([image.planned]));
+    await core.summary.addRaw(markdown, true).write();
   }
-  core.info(`spec: ${spec}`);
+  for (const image of report.images) {
+    core.info(`${image.reference}: ${image.built ? 'built' : 'skipped'} (${image.reason})`);
+  }
+}
+
+/** The action: inputs → run → outputs and job summary. Every failure is one clear message, never a trace. */
+export async function runAction(): Promise<void> {
+  let inputs: ActionInputs;
+  try {
+    inputs = readInputs();
+  } catch (err) {
+    core.setFailed(errorMessage(err));
+    return;
+  }
+  try {
+    const report = await run(settingsFrom(inputs));
+    await publish(report, inputs);
+  } catch (err) {
+    if (err instanceof RunFailure) await publish(err.report, inputs);
+    if (err instanceof UserError && err.diagnostics.length > 0) {
+      annotate(err.diagnostics);
+      core.setFailed(
+        `${inputs.spec}: ${err.diagnostics.length} problem(s) in the spec file; see the annotations above`,
+      );
+      return;
+    }
+    core.setFailed(errorMessage(err));
+  }
 }

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { UserError } from '../errors.js';
+import { parseSize } from '../mount-cache/index.js';
 import type { Flavor } from '../spec/types.js';
 
 export type PushMode = 'auto' | 'true' | 'false';
@@ -29,6 +30,10 @@ export interface ActionInputs {
   extraTags: string[];
   labels: Record<string, string>;
   summary: boolean;
+  insecureRegistries: string[];
+  mountCache: boolean;
+  mountCacheBudget: number;
+  mountCacheImage: string;
 }
 
 type Reader = (name: string) => string;
@@ -47,6 +52,14 @@ function bool(read: Reader, name: string, fallback: boolean): boolean {
   if (['true', 'yes', '1', 'on'].includes(value)) return true;
   if (['false', 'no', '0', 'off'].includes(value)) return false;
   throw new UserError(`input '${name}' is '${value}'; use true or false`);
+}
+
+function size(read: Reader, name: string, fallback: string): number {
+  const text = read(name).trim() || fallback;
+  const bytes = parseSize(text);
+  if (bytes === undefined)
+    throw new UserError(`input '${name}' is '${text}'; write a size such as 2GiB or 500MB`);
+  return bytes;
 }
 
 function optional(read: Reader, name: string): string | undefined {
@@ -112,5 +125,9 @@ export function readInputs(read: Reader = (name) => core.getInput(name)): Action
     extraTags: listInput(read('extra-tags')),
     labels: labelsInput(read('labels')),
     summary: bool(read, 'summary', true),
+    insecureRegistries: listInput(read('insecure-registries')),
+    mountCache: bool(read, 'mount-cache', true),
+    mountCacheBudget: size(read, 'mount-cache-budget', '2GiB'),
+    mountCacheImage: optional(read, 'mount-cache-image') ?? 'debian:bookworm-slim',
   };
 }

@@ -84,6 +84,7 @@ export function buildArgs(
   if (ctx.kind === 'dockerfile') {
     for (const [k, v] of Object.entries(ctx.labels)) args.push('--label', `${k}=${v}`);
   }
+  for (const [k, v] of Object.entries(opts.labels ?? {})) args.push('--label', `${k}=${v}`);
   if (ctx.target) args.push('--target', ctx.target);
   for (const s of ctx.secrets) {
     args.push('--secret', s.env ? `id=${s.id},env=${s.env}` : `id=${s.id},src=${s.src}`);

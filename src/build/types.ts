@@ -14,6 +14,8 @@ export interface BuildOptions {
   /** `mode=min` (default), `mode=max`, or `false`. */
   provenance?: string;
   sbom?: boolean;
+  /** Labels added to every image (the action's `labels` input), besides the spec's own. */
+  labels?: Record<string, string>;
   /** Builder name (`builder` input, or the one docker/setup-buildx-action created). */
   builder?: string;
   /** Overrides `builder_options.network`. */

@@ -41,7 +41,11 @@ export function summaryMarkdown(report: RunReport, explain: (image: ImageReport)
     for (const warning of image.warnings) lines.push(`- ⚠️ ${code(image.id)}: ${escapeCell(warning)}`);
   }
   for (const image of report.images) {
-    lines.push('', `<details><summary>Hash inputs of <code>${image.reference.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`)}</code></summary>`, '');
+    lines.push(
+      '',
+      `<details><summary>Hash inputs of <code>${image.reference.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`)}</code></summary>`,
+      '',
+    );
     lines.push(explain(image), '', '</details>');
   }
   lines.push('');

@@ -1,4 +1,4 @@
-import type { Existence, HashInput, Visibility } from '../spec/types.js';
+import type { Existence, PlannedImage, Visibility } from '../spec/types.js';
 
 /** Everything the action reports about one image, in build order. Built once, written by outputs and summary. */
 export interface ImageReport {
@@ -22,7 +22,8 @@ export interface ImageReport {
   cache?: string;
   durationMs: number;
   extraTags: string[];
-  inputs: HashInput[];
+  /** The planned image (hash inputs for the explain table). */
+  planned: PlannedImage;
   warnings: string[];
 }
 

@@ -1,0 +1,263 @@
+/**
+ * The whole run for one spec file, as the action performs it: load → plan (hash + existence) → decide →
+ * render + build the missing images in order → extra tags → visibility → one report. I/O goes through the
+ * stage modules; this file only sequences them and turns their results into an ImageReport per image.
+ */
+import { performance } from 'node:perf_hooks';
+import {
+  buildImage,
+  chooseBuilder,
+  type BuildLog,
+  type BuildOptions,
+  type BuildResult,
+} from './build/index.js';
+import { UserError, errorMessage } from './errors.js';
+import { planImages } from './hash/index.js';
+import { registriesOf } from './build/docker-config.js';
+import { applyExtraTags } from './publish/tags.js';
+import { checkPlanned } from './pipeline.js';
+import {
+  RegistryClient,
+  checkRequirePublic,
+  checkVisibility,
+  decideBuild,
+  type ExplicitLogin,
+  type OnUnknown,
+  type RegistryOptions,
+  type VisibilityOptions,
+  type VisibilityReport,
+} from './registry/index.js';
+import { renderBuild, sourceFromEnv } from './render/index.js';
+import type { ImageReport, RunReport } from './report/types.js';
+import { loadSpecFile } from './spec/index.js';
+import type { Flavor, ImageSpec, PlannedImage, SpecFile } from './spec/types.js';
+import { selectImage } from './commands/tag.js';
+import type { MountCacheRunner } from './mount-cache/run.js';
+
+export interface RunSettings {
+  specPath: string;
+  flavor: Flavor;
+  image?: string;
+  registry?: string;
+  /** Replaces every image's `platform` (and so its tag). */
+  platforms?: string[];
+  /**
+   * Whether built images are pushed, decided once the target registries are known (the action looks at the
+   * event and at the credentials; it may add logins, e.g. GITHUB_TOKEN for ghcr.io).
+   */
+  pushPolicy: (registries: string[]) => Promise<PushDecision>;
+  /** Build missing images even when they cannot be pushed, to prove the spec builds. */
+  buildWithoutPush: boolean;
+  force: boolean;
+  onUnknown: OnUnknown;
+  requirePublic: boolean;
+  extraTags: string[];
+  build: Omit<BuildOptions, 'push' | 'log'>;
+  registryOptions: RegistryOptions;
+  visibility: VisibilityOptions;
+  log: BuildLog;
+  /** Keeps BuildKit cache mounts between runs (optional). */
+  mountCache?: MountCacheRunner;
+}
+
+/** Replaces the platform of every image, as if the spec said so (the platform is part of the tag). */
+export function overridePlatforms(file: SpecFile, platforms: string[] | undefined): SpecFile {
+  if (!platforms || platforms.length === 0) return file;
+  const platform = platforms.join(',');
+  const images = file.images.map((spec): ImageSpec => ({
+    ...spec,
+    platform,
+    raw: new Map([...spec.raw, ['platform', platform]]),
+  }));
+  return { ...file, images };
+}
+
+/** The selected image and every image it builds on, in build order. */
+function withParents(planned: PlannedImage[], image: string | undefined): PlannedImage[] {
+  if (image === undefined) return planned;
+  const [target] = selectImage(planned, image);
+  const wanted = new Set<string>();
+  for (let id: string | undefined = target?.spec.id; id;) {
+    wanted.add(id);
+    id = planned.find((p) => p.spec.id === id)?.spec.base_image_of;
+  }
+  return planned.filter((p) => wanted.has(p.spec.id));
+}
+
+function newReport(planned: PlannedImage, existence: ImageReport['existence']): ImageReport {
+  return {
+    id: planned.spec.id,
+    repository: planned.repository,
+    reference: planned.reference,
+    tag: planned.tag,
+    specHash: planned.specHash,
+    platforms: planned.platforms,
+    existence,
+    existed: existence.state === 'exists',
+    built: false,
+    pushed: false,
+    reason: '',
+    visibility: 'unknown',
+    durationMs: 0,
+    extraTags: [],
+    planned,
+    warnings: [],
+  };
+}
+
+function cacheLine(result: BuildResult): string {
+  const c = result.cache;
+  if (c.backend === 'none') return 'none';
+  const exported = c.exported === undefined ? '' : c.exported ? ', exported' : ', not exported';
+  return `${c.backend}: ${c.cachedSteps}/${c.totalSteps} steps cached${exported}`;
+}
+
+export interface PushDecision {
+  push: boolean;
+  /** Why pushing is off (fork pull request, no credentials), shown in the summary. */
+  reason?: string;
+  /** Logins to use besides those Docker's config holds. */
+  logins?: ExplicitLogin[];
+}
+
+export async function run(settings: RunSettings): Promise<RunReport> {
+  const { log } = settings;
+  const notes: string[] = [];
+
+  const file = overridePlatforms(await loadSpecFile(settings.specPath), settings.platforms);
+  const all = await planImages(file, {
+    flavor: settings.flavor,
+    ...(settings.registry ? { registry: settings.registry } : {}),
+  });
+  const planned = withParents(all, settings.image);
+  const registries = registriesOf(
+    planned.map((p) => (p.spec.registry || settings.registry ? p.reference : undefined)),
+  );
+  const decision = await settings.pushPolicy(registries);
+  if (decision.reason) notes.push(decision.reason);
+  const registryOptions: RegistryOptions = {
+    ...settings.registryOptions,
+    explicit: [...(settings.registryOptions.explicit ?? []), ...(decision.logins ?? [])],
+  };
+  const client = new RegistryClient(registryOptions);
+  const entries = await checkPlanned(planned, client);
+
+  // Decide for every image before building any, so an unknown answer under `fail` pushes nothing.
+  const reports: ImageReport[] = [];
+  const toBuild = new Set<string>();
+  const failures: string[] = [];
+  for (const { planned: p, existence } of entries) {
+    const report = newReport(p, existence);
+    reports.push(report);
+    const hasRegistry = p.spec.registry !== undefined || settings.registry !== undefined;
+    if (settings.force) {
+      report.reason = existence.state === 'exists' ? 'force: rebuilding an existing tag' : 'force';
+      toBuild.add(p.spec.id);
+      continue;
+    }
+    // Without pushing, building an image of unknown state harms nothing and proves the spec builds.
+    const policy = hasRegistry && decision.push ? settings.onUnknown : 'build';
+    const choice = decideBuild(p.reference, existence, policy);
+    if (choice.action === 'fail') {
+      failures.push(choice.message);
+      continue;
+    }
+    if (choice.warning) {
+      log.warning(choice.message);
+      report.warnings.push(choice.message);
+    }
+    if (choice.action === 'skip') {
+      report.reason =
+        existence.state === 'exists' ? 'exists' : 'existence unknown; skipped by on-unknown: skip';
+    } else {
+      report.reason =
+        existence.state === 'missing'
+          ? `spec changed or first build: ${existence.reason}`
+          : hasRegistry
+            ? `existence unknown; built by on-unknown: build`
+            : 'no registry: built locally';
+      toBuild.add(p.spec.id);
+    }
+  }
+  if (failures.length > 0) throw new UserError(failures.join('\n'));
+
+  const canPush = decision.push;
+  if (!canPush && !settings.buildWithoutPush) {
+    for (const r of reports) {
+      if (toBuild.delete(r.id)) r.reason = `${r.reason}; not built: ${decision.reason ?? 'pushing is off'}`;
+    }
+  }
+
+  const source = sourceFromEnv();
+  const contexts = [];
+  for (const p of planned) if (toBuild.has(p.spec.id)) contexts.push(await renderBuild(p, { source }));
+  const buildOptions: BuildOptions = {
+    ...settings.build,
+    credentials: { ...settings.build.credentials, explicit: registryOptions.explicit ?? [] },
+    push: canPush,
+    log,
+  };
+  const env = settings.build.env ?? process.env;
+  const builder = contexts.length > 0 ? await chooseBuilder(contexts, buildOptions, env, log) : undefined;
+
+  for (const ctx of contexts) {
+    const report = reports.find((r) => r.id === ctx.planned.spec.id)!;
+    const started = performance.now();
+    const mounts =
+      settings.mountCache && builder ? await settings.mountCache.before(ctx, builder.name) : undefined;
+    const result = await buildImage(ctx, builder!, buildOptions);
+    report.built = true;
+    report.pushed = result.pushed;
+    if (result.digest) report.digest = result.digest;
+    report.cache = cacheLine(result);
+    report.warnings.push(...result.warnings);
+    if (mounts && settings.mountCache) {
+      const line = await settings.mountCache.after(mounts);
+      report.cache = `${report.cache}; ${line.summary}`;
+      report.warnings.push(...line.warnings);
+    }
+    report.durationMs = performance.now() - started;
+  }
+
+  for (const report of reports) {
+    // In the registry after this run: pushed now, or there before (a forced local build does not remove it).
+    if (!report.pushed && !report.existed) continue;
+    const digest = report.digest ?? report.existence.digest;
+    if (settings.extraTags.length > 0 && canPush && digest) {
+      try {
+        report.extraTags = await applyExtraTags(report, digest, settings.extraTags, {
+          ...registryOptions,
+          mask: (s) => log.setSecret(s),
+        });
+      } catch (err) {
+        throw new UserError(
+          `adding tags ${settings.extraTags.join(', ')} to ${report.reference}: ${errorMessage(err)}`,
+        );
+      }
+    }
+    let visibility: VisibilityReport;
+    try {
+      visibility = await checkVisibility(client, report.reference, settings.visibility);
+    } catch (err) {
+      visibility = { visibility: 'unknown', reason: errorMessage(err) };
+    }
+    report.visibility = visibility.visibility;
+    if (visibility.settingsUrl) report.settingsUrl = visibility.settingsUrl;
+    const check = checkRequirePublic(report.reference, visibility, settings.requirePublic);
+    if (!check.ok) failures.push(check.message);
+  }
+  const result: RunReport = { images: reports, notes };
+  if (failures.length > 0) throw new RunFailure(failures.join('\n'), result);
+  return result;
+}
+
+/** A run that finished its work but must fail the step (require-public); the report is still written. */
+export class RunFailure extends UserError {
+  constructor(
+    message: string,
+    readonly report: RunReport,
+  ) {
+    super(message);
+    this.name = 'RunFailure';
+  }
+}
