@@ -24,12 +24,30 @@ describe('action.yml', () => {
 
   it('has the inputs and outputs users rely on', () => {
     const inputs = Object.keys(action.inputs);
-    for (const name of ['spec', 'image', 'flavor', 'registry', 'push', 'force', 'on-unknown', 'require-public']) {
+    for (const name of [
+      'spec',
+      'image',
+      'flavor',
+      'registry',
+      'push',
+      'force',
+      'on-unknown',
+      'require-public',
+    ]) {
       expect(inputs).toContain(name);
     }
     expect(action.inputs.spec?.default).toBe('imagespec.yaml');
     const outputs = Object.keys(action.outputs);
-    for (const name of ['image', 'tag', 'digest', 'image-digest', 'built', 'existed', 'visibility', 'public']) {
+    for (const name of [
+      'image',
+      'tag',
+      'digest',
+      'image-digest',
+      'built',
+      'existed',
+      'visibility',
+      'public',
+    ]) {
       expect(outputs).toContain(name);
     }
     for (const output of Object.values(action.outputs)) expect(output.description).toBeTruthy();

@@ -16,9 +16,9 @@ describe('mount cache keys', () => {
     const base = mountCacheKey('app', ['linux/amd64'], mount, 'x');
     expect(mountCacheKey('other', ['linux/amd64'], mount, 'x').restoreKeys).not.toEqual(base.restoreKeys);
     expect(mountCacheKey('app', ['linux/arm64'], mount, 'x').restoreKeys).not.toEqual(base.restoreKeys);
-    expect(mountCacheKey('app', ['linux/amd64'], { ...mount, id: 'imagespec-apt' }, 'x').restoreKeys).not.toEqual(
-      base.restoreKeys,
-    );
+    expect(
+      mountCacheKey('app', ['linux/amd64'], { ...mount, id: 'imagespec-apt' }, 'x').restoreKeys,
+    ).not.toEqual(base.restoreKeys);
   });
 
   it('keeps keys free of characters the cache service rejects', () => {
