@@ -24,6 +24,20 @@ export interface ProgressSummary {
   errors: string[];
 }
 
+/** Lines BuildKit prints while it downloads or unpacks a layer (no command output). */
+const LAYER_TRANSFER =
+  /^(extracting )?sha256:[0-9a-f]{64}( [\d.]+[kMG]?B \/ [\d.]+[kMG]?B)?( [\d.]+s)?( done)?$/;
+
+/**
+ * A step answered from an imported (remote) cache shows no `CACHED` line: BuildKit only downloads its layer.
+ * It counts as cached when all it printed was layer transfer. FROM steps pull their base, which is not a cache hit.
+ */
+function fromCache(v: Vertex): boolean {
+  if (v.cached) return true;
+  if (/\] FROM /.test(v.name) || v.error !== undefined) return false;
+  return v.lines.length > 0 && v.lines.every((line) => LAYER_TRANSFER.test(line));
+}
+
 const CACHE_EXPORT = /^(exporting to GitHub Actions Cache|exporting cache to|exporting cache)/;
 
 export class ProgressParser {
@@ -61,7 +75,7 @@ export class ProgressParser {
     return {
       vertices,
       steps: steps.length,
-      cachedSteps: steps.filter((v) => v.cached).length,
+      cachedSteps: steps.filter(fromCache).length,
       ...(cacheExport ? { cacheExport } : {}),
       ...(failed ? { failed } : {}),
       errors: this.errors,
