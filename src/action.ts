@@ -61,9 +61,6 @@ async function publish(report: RunReport, inputs: ActionInputs): Promise<void> {
     const markdown = summaryMarkdown(report, (image) => explainMarkdown([image.planned]));
     await core.summary.addRaw(markdown, true).write();
   }
-  for (const image of report.images) {
-    core.info(`${image.reference}: ${image.built ? 'built' : 'skipped'} (${image.reason})`);
-  }
 }
 
 /** The action: inputs → run → outputs and job summary. Every failure is one clear message, never a trace. */

@@ -3,8 +3,7 @@
  * Plan: load the spec → hash every image → ask the registry whether each tag exists (bounded concurrency).
  */
 import pLimit from 'p-limit';
-import { buildImages, type BuildOptions, type BuildResult } from './build/index.js';
-import { errorMessage } from './errors.js';
+import { UserError, errorMessage } from './errors.js';
 import { planImages, type PlanImagesOptions } from './hash/index.js';
 import {
   RegistryClient,
@@ -12,9 +11,8 @@ import {
   type RegistryCheck,
   type RegistryOptions,
 } from './registry/index.js';
-import { renderBuild, type BuildContext, type RenderOptions } from './render/index.js';
 import { loadSpecFile } from './spec/index.js';
-import type { PlannedImage } from './spec/types.js';
+import type { ImageSpec, PlannedImage, SpecFile } from './spec/types.js';
 
 /** An image with the registry's answer about its tag. */
 export interface PlanEntry {
@@ -22,13 +20,62 @@ export interface PlanEntry {
   existence: RegistryCheck;
 }
 
-export interface PlanOptions extends PlanImagesOptions {
-  /** Narrow the planned images (e.g. to one `--image`); all of them by default. */
-  select?: (planned: PlannedImage[]) => PlannedImage[];
-  registry?: string;
+export interface TagOptions extends PlanImagesOptions {
+  /** Only this image (its key in `images:`, or its name); see `withParents`. */
+  image?: string;
+  /** Also plan the images the selected one builds on (what a build needs). */
+  withParents?: boolean;
+  /** Replaces every image's `platform` (and so its tag). */
+  platforms?: string[];
+}
+
+export interface PlanOptions extends TagOptions {
   registryOptions?: RegistryOptions;
   /** Existence checks in flight at once. */
   concurrency?: number;
+}
+
+/** The planned images to show: all, or the one `image` names (by id or by name). */
+export function selectImage(planned: PlannedImage[], image: string | undefined): PlannedImage[] {
+  if (image === undefined) return planned;
+  const hit = planned.filter((p) => p.spec.id === image || p.spec.name === image.toLowerCase());
+  if (hit.length === 0) {
+    const names = planned.map((p) => p.spec.id).join(', ');
+    throw new UserError(`--image ${image}: no such image in the spec file; it has: ${names}`);
+  }
+  return hit.slice(0, 1);
+}
+
+/** The selected image and every image it builds on, in build order. */
+export function selectWithParents(planned: PlannedImage[], image: string | undefined): PlannedImage[] {
+  if (image === undefined) return planned;
+  const wanted = new Set<string>();
+  for (let id = selectImage(planned, image)[0]?.spec.id; id;) {
+    wanted.add(id);
+    id = planned.find((p) => p.spec.id === id)?.spec.base_image_of;
+  }
+  return planned.filter((p) => wanted.has(p.spec.id));
+}
+
+/** Replaces the platform of every image, as if the spec said so (the platform is part of the tag). */
+export function overridePlatforms(file: SpecFile, platforms: string[] | undefined): SpecFile {
+  if (!platforms || platforms.length === 0) return file;
+  const platform = platforms.join(',');
+  const images = file.images.map((spec): ImageSpec => ({
+    ...spec,
+    platform,
+    raw: new Map([...spec.raw, ['platform', platform]]),
+  }));
+  return { ...file, images };
+}
+
+/** Load → hash: the content-tagged images of a spec file, in build order. */
+export async function planTags(specPath: string, opts: TagOptions): Promise<PlannedImage[]> {
+  const file = overridePlatforms(await loadSpecFile(specPath), opts.platforms);
+  const hashOpts: PlanImagesOptions = { flavor: opts.flavor };
+  if (opts.registry !== undefined) hashOpts.registry = opts.registry;
+  const all = await planImages(file, hashOpts);
+  return opts.withParents ? selectWithParents(all, opts.image) : selectImage(all, opts.image);
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -63,20 +110,6 @@ async function checkOne(client: RegistryClient, p: PlannedImage): Promise<Regist
 
 /** The plan stage: load → hash → check existence. */
 export async function planStage(specPath: string, opts: PlanOptions): Promise<PlanEntry[]> {
-  const file = await loadSpecFile(specPath);
-  const hashOpts: PlanImagesOptions = { flavor: opts.flavor };
-  if (opts.registry !== undefined) hashOpts.registry = opts.registry;
-  const all = await planImages(file, hashOpts);
-  const planned = opts.select ? opts.select(all) : all;
+  const planned = await planTags(specPath, opts);
   return checkPlanned(planned, new RegistryClient(opts.registryOptions), opts.concurrency);
-}
-
-/** The build stage: render each image to be built and build them in order (parents first). */
-export async function buildStage(
-  planned: readonly PlannedImage[],
-  opts: BuildOptions & { render?: RenderOptions },
-): Promise<BuildResult[]> {
-  const contexts: BuildContext[] = [];
-  for (const p of planned) contexts.push(await renderBuild(p, opts.render ?? {}));
-  return contexts.length > 0 ? buildImages(contexts, opts) : [];
 }

@@ -12,10 +12,9 @@ import {
   type BuildResult,
 } from './build/index.js';
 import { UserError, errorMessage } from './errors.js';
-import { planImages } from './hash/index.js';
 import { registriesOf } from './build/docker-config.js';
 import { applyExtraTags } from './publish/tags.js';
-import { checkPlanned } from './pipeline.js';
+import { checkPlanned, planTags } from './pipeline.js';
 import {
   RegistryClient,
   checkRequirePublic,
@@ -29,9 +28,7 @@ import {
 } from './registry/index.js';
 import { renderBuild, sourceFromEnv } from './render/index.js';
 import type { ImageReport, RunReport } from './report/types.js';
-import { loadSpecFile } from './spec/index.js';
-import type { Flavor, ImageSpec, PlannedImage, SpecFile } from './spec/types.js';
-import { selectImage } from './commands/tag.js';
+import type { Flavor, PlannedImage } from './spec/types.js';
 import type { MountCacheRunner } from './mount-cache/run.js';
 
 export interface RunSettings {
@@ -54,34 +51,11 @@ export interface RunSettings {
   extraTags: string[];
   build: Omit<BuildOptions, 'push' | 'log'>;
   registryOptions: RegistryOptions;
-  visibility: VisibilityOptions;
+  /** How to find visibility after push (GitHub token for ghcr.io); `false` skips the check. */
+  visibility: VisibilityOptions | false;
   log: BuildLog;
   /** Keeps BuildKit cache mounts between runs (optional). */
   mountCache?: MountCacheRunner;
-}
-
-/** Replaces the platform of every image, as if the spec said so (the platform is part of the tag). */
-export function overridePlatforms(file: SpecFile, platforms: string[] | undefined): SpecFile {
-  if (!platforms || platforms.length === 0) return file;
-  const platform = platforms.join(',');
-  const images = file.images.map((spec): ImageSpec => ({
-    ...spec,
-    platform,
-    raw: new Map([...spec.raw, ['platform', platform]]),
-  }));
-  return { ...file, images };
-}
-
-/** The selected image and every image it builds on, in build order. */
-function withParents(planned: PlannedImage[], image: string | undefined): PlannedImage[] {
-  if (image === undefined) return planned;
-  const [target] = selectImage(planned, image);
-  const wanted = new Set<string>();
-  for (let id: string | undefined = target?.spec.id; id;) {
-    wanted.add(id);
-    id = planned.find((p) => p.spec.id === id)?.spec.base_image_of;
-  }
-  return planned.filter((p) => wanted.has(p.spec.id));
 }
 
 function newReport(planned: PlannedImage, existence: ImageReport['existence']): ImageReport {
@@ -124,12 +98,13 @@ export async function run(settings: RunSettings): Promise<RunReport> {
   const { log } = settings;
   const notes: string[] = [];
 
-  const file = overridePlatforms(await loadSpecFile(settings.specPath), settings.platforms);
-  const all = await planImages(file, {
+  const planned = await planTags(settings.specPath, {
     flavor: settings.flavor,
+    withParents: true,
+    ...(settings.image ? { image: settings.image } : {}),
     ...(settings.registry ? { registry: settings.registry } : {}),
+    ...(settings.platforms ? { platforms: settings.platforms } : {}),
   });
-  const planned = withParents(all, settings.image);
   const registries = registriesOf(
     planned.map((p) => (p.spec.registry || settings.registry ? p.reference : undefined)),
   );
@@ -180,6 +155,8 @@ export async function run(settings: RunSettings): Promise<RunReport> {
     }
   }
   if (failures.length > 0) throw new UserError(failures.join('\n'));
+  for (const r of reports)
+    log.info(`${r.reference}: ${toBuild.has(r.id) ? 'building' : 'skipping'} (${r.reason})`);
 
   const canPush = decision.push;
   if (!canPush && !settings.buildWithoutPush) {
@@ -235,6 +212,7 @@ export async function run(settings: RunSettings): Promise<RunReport> {
         );
       }
     }
+    if (settings.visibility === false) continue;
     let visibility: VisibilityReport;
     try {
       visibility = await checkVisibility(client, report.reference, settings.visibility);

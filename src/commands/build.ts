@@ -1,12 +1,9 @@
 import { parseArgs } from 'node:util';
-import { stderrLog, type BuildOptions, type CacheBackend } from '../build/index.js';
+import { stderrLog, type CacheBackend } from '../build/index.js';
 import { UserError } from '../errors.js';
-import { buildStage, planStage } from '../pipeline.js';
-import { decideBuild, parseOnUnknown } from '../registry/policy.js';
-import { sourceFromEnv } from '../render/index.js';
-import type { PlannedImage } from '../spec/types.js';
+import { run } from '../run.js';
+import { parseOnUnknown } from '../registry/policy.js';
 import type { Command } from './command.js';
-import { selectImage } from './tag.js';
 
 const USAGE =
   'usage: imagespec build [--flavor generic|flyte] [--image NAME] [--push|--no-push] [--force] [--registry R] SPEC';
@@ -77,44 +74,34 @@ export const build: Command = {
     if (v.push && v['no-push']) throw new UserError('build: give --push or --no-push, not both');
     const onUnknown = v['on-unknown'] === undefined ? undefined : parseOnUnknown(v['on-unknown']);
 
-    const entries = await planStage(positionals[0]!, {
+    const report = await run({
+      specPath: positionals[0]!,
       flavor,
+      ...(v.image ? { image: v.image } : {}),
       ...(v.registry ? { registry: v.registry } : {}),
-      select: (planned) => selectImage(planned, v.image),
-    });
-    const source = sourceFromEnv();
-    const toBuild: PlannedImage[] = [];
-    const existing: string[] = [];
-    for (const { planned, existence } of entries) {
-      const hasRegistry = planned.spec.registry !== undefined;
-      const decision = v.force
-        ? { action: 'build' as const, message: `${planned.reference}: --force; building`, warning: false }
-        : decideBuild(planned.reference, existence, onUnknown ?? (hasRegistry ? 'fail' : 'build'));
-      if (decision.warning) stderrLog.warning(decision.message);
-      else stderrLog.info(decision.message);
-      if (decision.action === 'fail') throw new UserError(decision.message);
-      if (decision.action === 'skip') {
-        existing.push(`${planned.reference}${existence.digest ? `@${existence.digest}` : ''} (exists)`);
-        continue;
-      }
-      toBuild.push(planned);
-    }
-    const opts: BuildOptions & { render: { source: ReturnType<typeof sourceFromEnv> } } = {
-      push: v['no-push'] ? false : true,
-      cache,
-      ...(v['cache-dir'] ? { cacheDir: v['cache-dir'] } : {}),
-      ...(v['cache-prefix'] ? { cachePrefix: v['cache-prefix'] } : {}),
-      ...(v.builder ? { builder: v.builder } : {}),
-      ...(v.network ? { network: v.network } : {}),
-      ...(v.provenance ? { provenance: v.provenance } : {}),
-      ...(v.sbom ? { sbom: true } : {}),
+      pushPolicy: async () => ({ push: !v['no-push'] }),
+      buildWithoutPush: true,
+      force: v.force === true,
+      onUnknown: onUnknown ?? 'fail',
+      requirePublic: false,
+      extraTags: [],
+      build: {
+        cache,
+        ...(v['cache-dir'] ? { cacheDir: v['cache-dir'] } : {}),
+        ...(v['cache-prefix'] ? { cachePrefix: v['cache-prefix'] } : {}),
+        ...(v.builder ? { builder: v.builder } : {}),
+        ...(v.network ? { network: v.network } : {}),
+        ...(v.provenance ? { provenance: v.provenance } : {}),
+        ...(v.sbom ? { sbom: true } : {}),
+      },
+      registryOptions: {},
+      visibility: false,
       log: stderrLog,
-      render: { source },
-    };
-    for (const line of existing) process.stdout.write(`${line}\n`);
-    const results = await buildStage(toBuild, opts);
-    for (const r of results) {
-      process.stdout.write(`${r.reference}${r.digest ? `@${r.digest}` : ''}${r.pushed ? '' : ' (loaded)'}\n`);
+    });
+    for (const image of report.images) {
+      const digest = image.digest ?? image.existence.digest;
+      const note = !image.built ? ' (exists)' : image.pushed ? '' : ' (loaded)';
+      process.stdout.write(`${image.reference}${digest ? `@${digest}` : ''}${note}\n`);
     }
     return 0;
   },

@@ -1,7 +1,7 @@
-import { explainText, planImages } from '../hash/index.js';
-import { loadSpecFile } from '../spec/index.js';
+import { planTags } from '../pipeline.js';
+import { explainText } from '../hash/index.js';
 import type { Command } from './command.js';
-import { parseHashArgs, selectImage } from './tag.js';
+import { parseHashArgs } from './tag.js';
 
 const USAGE = 'usage: imagespec explain [--flavor generic|flyte] [--image NAME] [--registry R] SPEC';
 
@@ -22,12 +22,8 @@ export const explain: Command = {
   ].join('\n'),
   async run(args: string[]): Promise<number> {
     const opts = parseHashArgs('explain', args, USAGE);
-    const file = await loadSpecFile(opts.spec);
-    const planned = await planImages(file, {
-      flavor: opts.flavor,
-      ...(opts.registry ? { registry: opts.registry } : {}),
-    });
-    process.stdout.write(explainText(selectImage(planned, opts.image)));
+    const selected = await planTags(opts.spec, opts);
+    process.stdout.write(explainText(selected));
     return 0;
   },
 };

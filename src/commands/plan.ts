@@ -1,6 +1,6 @@
 import { planStage, type PlanEntry } from '../pipeline.js';
 import type { Command } from './command.js';
-import { parseHashArgs, selectImage } from './tag.js';
+import { parseHashArgs } from './tag.js';
 
 const USAGE = 'usage: imagespec plan [--flavor generic|flyte] [--image NAME] [--registry R] SPEC';
 
@@ -53,7 +53,7 @@ export const plan: Command = {
     const entries = await planStage(opts.spec, {
       flavor: opts.flavor,
       ...(opts.registry ? { registry: opts.registry } : {}),
-      select: (planned) => selectImage(planned, opts.image),
+      ...(opts.image ? { image: opts.image } : {}),
     });
     process.stdout.write(`${JSON.stringify(entries.map(planLine), null, 2)}\n`);
     return 0;

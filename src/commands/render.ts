@@ -1,8 +1,7 @@
-import { planImages } from '../hash/index.js';
+import { planTags } from '../pipeline.js';
 import { renderBuild, sourceFromEnv } from '../render/index.js';
-import { loadSpecFile } from '../spec/index.js';
 import type { Command } from './command.js';
-import { parseHashArgs, selectImage } from './tag.js';
+import { parseHashArgs } from './tag.js';
 
 const USAGE = 'usage: imagespec render [--flavor generic|flyte] [--image NAME] [--registry R] SPEC';
 
@@ -24,12 +23,7 @@ export const render: Command = {
   ].join('\n'),
   async run(args: string[]): Promise<number> {
     const opts = parseHashArgs('render', args, USAGE);
-    const file = await loadSpecFile(opts.spec);
-    const all = await planImages(file, {
-      flavor: opts.flavor,
-      ...(opts.registry ? { registry: opts.registry } : {}),
-    });
-    const selected = selectImage(all, opts.image);
+    const selected = await planTags(opts.spec, opts);
     const source = sourceFromEnv();
     for (const planned of selected) {
       const ctx = await renderBuild(planned, { source });

@@ -1,8 +1,7 @@
-import { planImages } from '../hash/index.js';
-import { loadSpecFile } from '../spec/index.js';
+import { planTags } from '../pipeline.js';
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
-import type { Flavor, PlannedImage } from '../spec/types.js';
+import type { Flavor } from '../spec/types.js';
 import type { Command } from './command.js';
 
 export interface HashArgs {
@@ -43,17 +42,6 @@ export function parseHashArgs(command: string, args: string[], usage: string): H
   return out;
 }
 
-/** The planned images to show: all, or the one `--image` names (by id or by name). */
-export function selectImage(planned: PlannedImage[], image: string | undefined): PlannedImage[] {
-  if (image === undefined) return planned;
-  const hit = planned.filter((p) => p.spec.id === image || p.spec.name === image.toLowerCase());
-  if (hit.length === 0) {
-    const names = planned.map((p) => p.spec.id).join(', ');
-    throw new UserError(`--image ${image}: no such image in the spec file; it has: ${names}`);
-  }
-  return hit.slice(0, 1);
-}
-
 const USAGE = 'usage: imagespec tag [--flavor generic|flyte] [--image NAME] [--registry R] SPEC';
 
 /** `imagespec tag SPEC`: the full reference of every image, one per line, in build order. */
@@ -73,12 +61,8 @@ export const tag: Command = {
   ].join('\n'),
   async run(args: string[]): Promise<number> {
     const opts = parseHashArgs('tag', args, USAGE);
-    const file = await loadSpecFile(opts.spec);
-    const planned = await planImages(file, {
-      flavor: opts.flavor,
-      ...(opts.registry ? { registry: opts.registry } : {}),
-    });
-    for (const p of selectImage(planned, opts.image)) process.stdout.write(`${p.reference}\n`);
+    const selected = await planTags(opts.spec, opts);
+    for (const p of selected) process.stdout.write(`${p.reference}\n`);
     return 0;
   },
 };
