@@ -43,9 +43,18 @@ port_of() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# The program each recorded PID must still be running: a PID reused by another process is not ours.
+program_of() {
+  case "$1" in
+    dockerd) echo dockerd ;; mirror | basic | token) echo docker-registry ;; *) echo testbed-support.mjs ;;
+  esac
+}
+
 pid_alive() {
-  local f=$STATE/pids/$1.pid
-  [[ -s $f ]] && kill -0 "$(cat "$f")" 2>/dev/null
+  local f=$STATE/pids/$1.pid pid
+  [[ -s $f ]] || return 1
+  pid=$(cat "$f")
+  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$(program_of "$1")"
 }
 
 write_if_changed() { # path content
@@ -60,6 +69,10 @@ write_if_changed() { # path content
 # ---- packages ---------------------------------------------------------------------------------------------
 
 pkg_version() { dpkg-query -W -f='${db:Status-Abbrev}${Version}' "$1" 2>/dev/null | sed -n 's/^ii *//p'; }
+
+daemon_json() {
+  printf '{\n  "features": { "containerd-snapshotter": true },\n  "registry-mirrors": ["http://127.0.0.1:%s"]\n}' "$MIRROR_PORT"
+}
 
 ensure_packages() {
   local sources_changed=0
@@ -80,6 +93,8 @@ ensure_packages() {
   done
   if ((${#want[@]})); then
     log "installing ${want[*]}"
+    # Written before installing, so an engine that the package's scripts may start already uses it.
+    docker_ok || write_if_changed /etc/docker/daemon.json "$(daemon_json)" || true
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q >&2
     # Never `-t trixie`: that upgrades libc6 and much of the system. runc stays bookworm's.
@@ -94,10 +109,8 @@ ensure_packages() {
 docker_ok() { docker info >/dev/null 2>&1; }
 
 ensure_dockerd() {
-  local conf
-  conf=$(printf '{\n  "features": { "containerd-snapshotter": true },\n  "registry-mirrors": ["http://127.0.0.1:%s"]\n}' "$MIRROR_PORT")
   local changed=0
-  write_if_changed /etc/docker/daemon.json "$conf" && changed=1
+  write_if_changed /etc/docker/daemon.json "$(daemon_json)" && changed=1
   if docker_ok; then
     if ((changed)); then
       if pid_alive dockerd; then
@@ -154,7 +167,7 @@ stop_pid() {
   local f=$STATE/pids/$1.pid pid i
   [[ -s $f ]] || return 0
   pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
+  if pid_alive "$1"; then
     log "stopping $1 (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 100; i++)); do
