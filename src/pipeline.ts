@@ -93,7 +93,7 @@ export async function checkPlanned(
 }
 
 async function checkOne(client: RegistryClient, p: PlannedImage): Promise<RegistryCheck> {
-  if (!p.spec.registry && !p.repository.includes('/')) {
+  if (!p.registry) {
     return {
       state: 'unknown',
       cause: 'no-registry',

@@ -105,9 +105,7 @@ export async function run(settings: RunSettings): Promise<RunReport> {
     ...(settings.registry ? { registry: settings.registry } : {}),
     ...(settings.platforms ? { platforms: settings.platforms } : {}),
   });
-  const registries = registriesOf(
-    planned.map((p) => (p.spec.registry || settings.registry ? p.reference : undefined)),
-  );
+  const registries = registriesOf(planned.map((p) => (p.registry ? p.reference : undefined)));
   const decision = await settings.pushPolicy(registries);
   if (decision.reason) notes.push(decision.reason);
   const registryOptions: RegistryOptions = {
@@ -124,7 +122,7 @@ export async function run(settings: RunSettings): Promise<RunReport> {
   for (const { planned: p, existence } of entries) {
     const report = newReport(p, existence);
     reports.push(report);
-    const hasRegistry = p.spec.registry !== undefined || settings.registry !== undefined;
+    const hasRegistry = p.registry !== undefined;
     if (settings.force) {
       report.reason = existence.state === 'exists' ? 'force: rebuilding an existing tag' : 'force';
       toBuild.add(p.spec.id);

@@ -64,7 +64,7 @@ export function buildArgs(
   opts: BuildOptions,
 ): BuildCommand {
   const planned = ctx.planned;
-  const pushed = opts.push && planned.spec.registry !== undefined;
+  const pushed = opts.push && planned.registry !== undefined;
   const args = ['buildx', 'build', '--builder', builder.name, '--progress', 'plain'];
   args.push('--file', where.dockerfile, '--tag', planned.reference);
   args.push('--platform', ctx.platforms.join(','));
@@ -161,7 +161,7 @@ export async function buildImage(
     {
       backend: opts.cache,
       repository: planned.repository,
-      push: opts.push && planned.spec.registry !== undefined,
+      push: opts.push && planned.registry !== undefined,
       ...(opts.cachePrefix ? { prefix: opts.cachePrefix } : {}),
       ...(opts.cacheDir ? { dir: opts.cacheDir } : {}),
     },

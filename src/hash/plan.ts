@@ -276,6 +276,7 @@ export async function planImage(
     flavor,
     specHash,
     tag,
+    ...(registry ? { registry } : {}),
     repository,
     reference: `${repository}:${tag}`,
     baseReference: parent?.reference ?? (typeof baseImage === 'string' ? baseImage : undefined),

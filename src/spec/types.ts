@@ -187,6 +187,8 @@ export interface PlannedImage {
   specHash: string;
   /** The tag after `tag_format` (equals `specHash` without one). */
   tag: string;
+  /** The registry images are pushed to (the spec's, or the one given instead), lowercased; none: not pushed. */
+  registry?: string;
   /** `registry/name` lowercased, or `name` when there is no registry. */
   repository: string;
   /** `repository:tag`. */

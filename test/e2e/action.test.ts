@@ -250,6 +250,32 @@ describe('the action bundle on the testbed', () => {
   });
 });
 
+describe('the registry input', () => {
+  it('pushes a spec without a registry to the one the input names', async () => {
+    const repo = `input-${randomBytes(3).toString('hex')}`;
+    const ws = await workspace(
+      [
+        'name: app',
+        'base_image: debian:bookworm-slim',
+        'commands:',
+        `  - echo ${marker} > /marker.txt`,
+        '',
+      ].join('\n'),
+    );
+    const result = await runAction(ws, {
+      ...basicLogin(),
+      registry: `${tb.basic.registry}/${repo}`,
+      cache: 'none',
+    });
+    expect(result.code, result.stdout).toBe(0);
+    createdRefs.push(result.outputs.image ?? '');
+    expect(result.outputs.image).toBe(`${tb.basic.registry}/${repo}/app:${result.outputs.tag}`);
+    const head = await headManifest(tb.basic.registry, `${repo}/app`, result.outputs.tag ?? '', basicAuth());
+    expect(head.status).toBe(200);
+    expect(result.outputs.digest).toBe(head.headers.get('docker-content-digest'));
+  });
+});
+
 describe('visibility on the token registry', () => {
   const login = () => ({ username: tb.token.user, password: tb.token.password });
 

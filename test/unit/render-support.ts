@@ -44,6 +44,7 @@ export function planned(spec: ImageSpec, extra: Partial<PlannedImage> = {}): Pla
     flavor: 'generic',
     specHash: 'abc123hash',
     tag: 'abc123hash',
+    ...(spec.registry ? { registry: spec.registry } : {}),
     repository,
     reference: `${repository}:abc123hash`,
     platforms: spec.platform.split(','),
