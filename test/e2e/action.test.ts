@@ -250,6 +250,36 @@ describe('the action bundle on the testbed', () => {
   });
 });
 
+describe('extra tags', () => {
+  it('point at the content-tagged image, also when it already existed', async () => {
+    const repo = `tags-${randomBytes(3).toString('hex')}`;
+    const ws = await workspace(spec(repo, 'tags'));
+    const built = await runAction(ws, { ...basicLogin(), cache: 'none', 'extra-tags': 'latest\nrelease-1' });
+    expect(built.code, built.stdout).toBe(0);
+    createdRefs.push(built.outputs.image ?? '');
+    expect(built.outputs.built).toBe('true');
+    for (const tag of ['latest', 'release-1']) {
+      const head = await headManifest(tb.basic.registry, `${repo}/app`, tag, basicAuth());
+      expect(head.status, tag).toBe(200);
+      expect(head.headers.get('docker-content-digest'), tag).toBe(built.outputs.digest);
+    }
+    const again = await runAction(ws, { ...basicLogin(), cache: 'none', 'extra-tags': 'release-2' });
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.outputs.built).toBe('false');
+    expect(again.dockerCalls.filter((c) => c.startsWith('buildx build'))).toEqual([]);
+    const head = await headManifest(tb.basic.registry, `${repo}/app`, 'release-2', basicAuth());
+    expect(head.headers.get('docker-content-digest')).toBe(built.outputs.digest);
+    // The content tag still names the same manifest.
+    const content = await headManifest(
+      tb.basic.registry,
+      `${repo}/app`,
+      built.outputs.tag ?? '',
+      basicAuth(),
+    );
+    expect(content.headers.get('docker-content-digest')).toBe(built.outputs.digest);
+  });
+});
+
 describe('the registry input', () => {
   it('pushes a spec without a registry to the one the input names', async () => {
     const repo = `input-${randomBytes(3).toString('hex')}`;

@@ -156,6 +156,8 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
         stderr: Buffer.concat(err).toString('utf8'),
       }),
     );
+    // A command may exit before reading its input; that is not an error here.
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
 }
