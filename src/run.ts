@@ -17,6 +17,7 @@ import { applyExtraTags } from './publish/tags.js';
 import { checkPlanned, planTags } from './pipeline.js';
 import {
   RegistryClient,
+  checkExistence,
   checkRequirePublic,
   checkVisibility,
   decideBuild,
@@ -92,6 +93,24 @@ export interface PushDecision {
   reason?: string;
   /** Logins to use besides those Docker's config holds. */
   logins?: ExplicitLogin[];
+}
+
+/**
+ * Another run (a parallel job, a re-run) may have pushed the same content tag since the plan. Asked again
+ * right before building, so the content tag is not pushed twice; that run's image is then this run's answer.
+ */
+async function pushedMeanwhile(
+  client: RegistryClient,
+  planned: PlannedImage,
+  report: ImageReport,
+  ask: boolean,
+): Promise<boolean> {
+  if (!ask || report.existence.state !== 'missing') return false;
+  const now = await checkExistence(client, planned.reference, planned.platforms).catch(() => undefined);
+  if (now?.state !== 'exists') return false;
+  report.existence = now;
+  report.reason = 'pushed by a concurrent run since the plan';
+  return true;
 }
 
 export async function run(settings: RunSettings): Promise<RunReport> {
@@ -178,6 +197,7 @@ export async function run(settings: RunSettings): Promise<RunReport> {
   for (const ctx of contexts) {
     const report = reports.find((r) => r.id === ctx.planned.spec.id)!;
     const started = performance.now();
+    if (await pushedMeanwhile(client, ctx.planned, report, canPush && !settings.force)) continue;
     const mounts =
       settings.mountCache && builder ? await settings.mountCache.before(ctx, builder.name) : undefined;
     const result = await buildImage(ctx, builder!, buildOptions);
@@ -196,7 +216,7 @@ export async function run(settings: RunSettings): Promise<RunReport> {
 
   for (const report of reports) {
     // In the registry after this run: pushed now, or there before (a forced local build does not remove it).
-    if (!report.pushed && !report.existed) continue;
+    if (!report.pushed && report.existence.state !== 'exists') continue;
     const digest = report.digest ?? report.existence.digest;
     if (settings.extraTags.length > 0 && canPush && digest) {
       try {
