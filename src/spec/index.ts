@@ -12,7 +12,7 @@ export { validateDocument } from './validate.js';
 export { orderImages } from './graph.js';
 export { schemaValidator, schemaDiagnostics, toJson, SCHEMA } from './schema.js';
 export { repositoryRoot } from './root.js';
-export { pyRepr } from './yaml11.js';
+export { displayValue } from './yaml11.js';
 
 /** Read, validate and order a spec file; diagnostics instead of throwing. */
 export async function checkSpecFile(path: string): Promise<{ spec?: SpecFile; diagnostics: Diagnostic[] }> {

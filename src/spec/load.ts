@@ -25,7 +25,7 @@ import {
   TAG_STR,
   TAG_VALUE,
   constructScalar,
-  pyRepr,
+  displayValue,
   resolvePlain,
 } from './yaml11.js';
 
@@ -54,7 +54,7 @@ export function childPath(parent: string, key: PyValue | number): string {
   if (typeof key === 'number' && Number.isInteger(key)) return `${parent}[${key}]`;
   if (typeof key === 'string' && /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key))
     return parent ? `${parent}.${key}` : key;
-  const k = typeof key === 'string' ? JSON.stringify(key) : pyRepr(key as PyValue);
+  const k = typeof key === 'string' ? JSON.stringify(key) : displayValue(key as PyValue);
   return `${parent}[${k}]`;
 }
 
@@ -66,7 +66,7 @@ function keyIdentity(key: PyValue): string | undefined {
   if (typeof key === 'number') return Number.isInteger(key) ? `n:${BigInt(key)}` : `f:${key}`;
   if (typeof key === 'string') return `s:${key}`;
   if (Array.isArray(key) || key.type === 'dict') return undefined;
-  return `t:${pyRepr(key)}`;
+  return `t:${displayValue(key)}`;
 }
 
 class Builder {
@@ -255,7 +255,7 @@ class Builder {
           this.error(
             keyPos,
             valuePath,
-            `duplicate key ${typeof key === 'string' ? key : pyRepr(key)}; remove one of them (PyYAML would silently keep only the last)`,
+            `duplicate key ${typeof key === 'string' ? key : displayValue(key)}; remove one of them (PyYAML would silently keep only the last)`,
           );
         }
         const entry = dict.entries[seen.i];
@@ -346,7 +346,7 @@ export function parseSpecText(file: string, text: string): { doc?: SpecDocument;
 
 function describe(value: PyValue): string {
   if (Array.isArray(value)) return 'a list';
-  return pyRepr(value);
+  return displayValue(value);
 }
 
 /** Read and parse a spec file. Unreadable or missing files become a diagnostic at 1:1. */

@@ -8,7 +8,7 @@ import type { SpecDocument } from './load.js';
 import { childPath } from './load.js';
 import { didYouMean } from './suggest.js';
 import type { Diagnostic, PyValue, SourcePos } from './types.js';
-import { pyRepr, pyTypeName } from './yaml11.js';
+import { displayValue, pyTypeName } from './yaml11.js';
 
 export const SCHEMA: object = schemaJson;
 
@@ -50,7 +50,7 @@ export function toJson(value: PyValue): unknown {
     for (const [k, v] of value.entries) if (typeof k === 'string') out[k] = toJson(v);
     return out;
   }
-  return { $date: pyRepr(value) };
+  return { $date: displayValue(value) };
 }
 
 /** Follow a JSON pointer through the Python value, giving the field path and the value there. */
@@ -96,11 +96,11 @@ export function typingFix(
   if (Array.isArray(value)) return 'it is a list';
   if (typeof value === 'object' && value.type === 'dict') return 'it is a mapping';
   if (typeof value === 'string') return `it is the string ${JSON.stringify(value)}`;
-  if (!plain || text === undefined) return `it is ${pyTypeName(value)} (${pyRepr(value)})`;
+  if (!plain || text === undefined) return `it is ${pyTypeName(value)} (${displayValue(value)})`;
   let reads: string;
-  if (typeof value === 'boolean') reads = `the boolean ${pyRepr(value)}`;
+  if (typeof value === 'boolean') reads = `the boolean ${displayValue(value)}`;
   else if (typeof value === 'bigint' || typeof value === 'number') {
-    reads = pyRepr(value) === text ? 'a number' : `the number ${pyRepr(value)}`;
+    reads = displayValue(value) === text ? 'a number' : `the number ${displayValue(value)}`;
   } else reads = value.type === 'date' ? 'a date' : 'a timestamp';
   return `write ${JSON.stringify(text)} (unquoted, ${text} reads as ${reads})`;
 }
@@ -184,7 +184,7 @@ export function schemaDiagnostics(doc: SpecDocument): Diagnostic[] {
       case 'enum': {
         const allowed = (params.allowedValues as unknown[]).filter((v) => v !== null).map(String);
         const lower = [...new Set(allowed.map((v) => v.toLowerCase()))];
-        const got = typeof value === 'string' ? JSON.stringify(value) : pyRepr(value ?? null);
+        const got = typeof value === 'string' ? JSON.stringify(value) : displayValue(value ?? null);
         const suggestion = typeof value === 'string' ? didYouMean(value, lower) : '';
         push(nodePos(path), path, `${name} must be one of ${lower.join(', ')}; got ${got}${suggestion}`);
         break;

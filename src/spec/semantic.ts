@@ -7,7 +7,7 @@ import { field, specPath, type ImageContext, type ImageSource } from './image.js
 import { COMMON_PLATFORMS, TAG_RE, isBareName, referenceProblem, platformProblem } from './reference.js';
 import { didYouMean } from './suggest.js';
 import type { Diagnostic, PyValue, SourcePos } from './types.js';
-import { pyRepr, pyTypeName } from './yaml11.js';
+import { displayValue, pyTypeName } from './yaml11.js';
 
 /** Mapping keys that YAML typed as something other than a string (`on:` is True, `1:` is 1). */
 export function keyDiagnostics(doc: SpecDocument): Diagnostic[] {
@@ -43,15 +43,15 @@ export function keyDiagnostics(doc: SpecDocument): Diagnostic[] {
 }
 
 function keyMessage(key: PyValue, text: string | undefined): string {
-  const written = text ?? pyRepr(key);
+  const written = text ?? displayValue(key);
   const reads =
     typeof key === 'boolean'
-      ? `the boolean ${pyRepr(key)}`
+      ? `the boolean ${displayValue(key)}`
       : key === null
         ? 'null'
-        : pyRepr(key) === written
+        : displayValue(key) === written
           ? pyTypeName(key)
-          : `${pyTypeName(key)} (${pyRepr(key)})`;
+          : `${pyTypeName(key)} (${displayValue(key)})`;
   return `key ${written} reads as ${reads}, not a string; quote it: "${written}"`;
 }
 

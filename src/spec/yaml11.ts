@@ -149,8 +149,8 @@ export function constructScalar(tag: string, text: string): PyValue {
   }
 }
 
-/** How a Python `repr` shows a scalar, for messages (`3.1`, `True`, `None`, `'x'`). */
-export function pyRepr(value: PyValue): string {
+/** A short display of a value in messages (lists and mappings abbreviated); CPython repr lives in src/hash/pyrepr.ts. */
+export function displayValue(value: PyValue): string {
   if (value === null) return 'None';
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'bigint') return value.toString();
