@@ -91,6 +91,15 @@ describe('testbed smoke', () => {
     expect((await headManifest(tb.token.registry, repo, 'v1')).status).toBe(401);
     const anonymous = await registryToken(tb, repo, 'pull');
     expect((await headManifest(tb.token.registry, repo, 'v1', `Bearer ${anonymous}`)).status).toBe(401);
+
+    // Leave the shared registry as it was.
+    const digest = head.headers.get('docker-content-digest') as string;
+    const del = await registryToken(tb, repo, 'delete', { user: tb.token.user, password: tb.token.password });
+    const deleted = await fetch(`http://${tb.token.registry}/v2/${repo}/manifests/${digest}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${del}` },
+    });
+    expect(deleted.status).toBe(202);
   });
 
   it('exports to the gha cache double with mode=max and a rebuild from --cache-from alone reports every RUN step CACHED', async () => {
