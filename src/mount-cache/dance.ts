@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,16 @@ async function withDockerfile<T>(text: string, body: (file: string) => Promise<T
   }
 }
 
+/**
+ * The RUN step that mounts cache mount `id` at /imagespec-cache. Its first word is a fresh no-op (`: NONCE`)
+ * so the step never comes from the build cache. `--no-cache` is not the way: BuildKit then also ignores the
+ * existing cache mount and starts an empty one in its place.
+ */
+function danceRun(id: string, extraMounts: string[], script: string): string {
+  const mounts = [`--mount=type=cache,id=${id},target=/imagespec-cache,sharing=locked`, ...extraMounts];
+  return `RUN ${mounts.join(' ')} : ${randomBytes(8).toString('hex')} && ${script}`;
+}
+
 function builderArgs(options: DanceOptions): string[] {
   return options.builder ? ['--builder', options.builder] : [];
 }
@@ -39,12 +50,19 @@ function builderArgs(options: DanceOptions): string[] {
 /**
  * Copies `dir` into the builder's cache mount `mount.id`, so the next RUN step that mounts it finds the files.
  * BuildKit has no API to fill a cache mount; a throwaway build that mounts it and copies files in is the way.
+ * The copy is owned by root, as the generated RUN steps that use the mount run as root: pip, for one,
+ * ignores a cache directory that root does not own ("The cache has been disabled"), and files restored on a
+ * runner belong to the runner's user.
  */
 export async function injectMount(dir: string, mount: CacheMount, options: DanceOptions): Promise<void> {
   const id = mountOption(mount.id);
   const dockerfile = [
     `FROM ${options.helperImage}`,
-    `RUN --mount=type=cache,id=${id},target=/imagespec-cache,sharing=locked --mount=type=bind,source=.,target=/imagespec-restore cp -a /imagespec-restore/. /imagespec-cache/`,
+    danceRun(
+      id,
+      ['--mount=type=bind,source=.,target=/imagespec-restore'],
+      'cp -a /imagespec-restore/. /imagespec-cache/ && chown -R 0:0 /imagespec-cache',
+    ),
     '',
   ].join('\n');
   await withDockerfile(dockerfile, async (file) => {
@@ -52,7 +70,6 @@ export async function injectMount(dir: string, mount: CacheMount, options: Dance
       'buildx',
       'build',
       ...builderArgs(options),
-      '--no-cache',
       '--output',
       'type=cacheonly',
       '-f',
@@ -68,7 +85,7 @@ export async function extractMount(mount: CacheMount, dest: string, options: Dan
   const id = mountOption(mount.id);
   const dockerfile = [
     `FROM ${options.helperImage} AS dance`,
-    `RUN --mount=type=cache,id=${id},target=/imagespec-cache,sharing=locked mkdir -p /imagespec-out && cp -a /imagespec-cache/. /imagespec-out/`,
+    danceRun(id, [], 'mkdir -p /imagespec-out && cp -a /imagespec-cache/. /imagespec-out/'),
     'FROM scratch',
     'COPY --from=dance /imagespec-out /',
     '',
@@ -78,7 +95,6 @@ export async function extractMount(mount: CacheMount, dest: string, options: Dan
       'buildx',
       'build',
       ...builderArgs(options),
-      '--no-cache',
       '--output',
       `type=local,dest=${dest}`,
       '-f',

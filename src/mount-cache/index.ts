@@ -119,7 +119,14 @@ export async function saveMountCaches(
     for (const { restore, dir, size } of dirs) {
       if (size === 0) continue;
       try {
-        await settings.store.saveCache([dir], restore.key.key);
+        // @actions/cache reports most failures (entry already there, upload refused) as id -1, not an error.
+        const id = await settings.store.saveCache([dir], restore.key.key);
+        if (id === -1) {
+          warnings.push(
+            `saving cache mount ${restore.key.mount.id}: the cache service did not take the entry`,
+          );
+          continue;
+        }
         savedKeys.push(restore.key.key);
         savedBytes += size;
       } catch (err) {

@@ -102,7 +102,7 @@ export function mountCacheRunner(opts: MountCacheRunnerOptions): MountCacheRunne
       const savedText = opts.restoreOnly
         ? 'restore only'
         : saved.savedKeys.length > 0
-          ? `saved ${saved.savedKeys.length} (${formatBytes(saved.savedBytes)})`
+          ? `saved ${saved.savedKeys.length} (${formatBytes(saved.savedBytes)} of ${formatBytes(opts.budgetBytes)} budget)`
           : 'nothing to save';
       return {
         summary: state.restored.length > 0 ? `mounts: ${hits}; ${savedText}` : 'mounts: none',

@@ -3,7 +3,7 @@
  * the listing must follow the directory as tests drop wheels into it (no restart, no rebuild step).
  *
  * - `GET /simple/` lists projects; `GET /simple/<project>/` links `../../files/<file>#sha256=<hex>`.
- * - `GET /files/<file>` downloads a wheel.
+ * - `GET /files/<file>` downloads a wheel, with PyPI's caching headers (immutable, ETag).
  * - Every request is appended to a JSON-lines log (`{time, method, path, status, userAgent}`);
  *   `GET /_log` returns that log so tests can assert what was downloaded.
  */
@@ -98,9 +98,12 @@ export function createIndexServer(opts: IndexServerOptions): Server {
     const file = /^\/files\/([^/]+)$/.exec(path);
     if (file?.[1] && files().includes(file[1])) {
       const data = readFileSync(join(opts.dir, file[1]));
+      // PyPI's headers for files: without them pip's HTTP cache keeps nothing and every build downloads again.
       res.writeHead(200, {
         'content-type': 'application/octet-stream',
         'content-length': String(data.length),
+        'cache-control': 'max-age=365000000, immutable, public',
+        etag: `"${createHash('sha256').update(data).digest('hex')}"`,
       });
       res.end(req.method === 'HEAD' ? undefined : data);
       return;
