@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { UserError } from '../errors.js';
 import { parseSize } from '../mount-cache/index.js';
 import type { Flavor } from '../spec/types.js';
+import { userRecord } from '../util/record.js';
 
 export type PushMode = 'auto' | 'true' | 'false';
 export type OnUnknown = 'fail' | 'build' | 'skip';
@@ -79,7 +80,7 @@ export function listInput(text: string): string[] {
 
 /** Parses `key=value` lines (metadata-action's `labels` output format). */
 export function labelsInput(text: string): Record<string, string> {
-  const labels: Record<string, string> = {};
+  const labels = userRecord<string>();
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;

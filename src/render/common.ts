@@ -7,6 +7,7 @@ import { byteOrder, listCopyEntry, listTree, toPosix, type ContextFile } from '.
 import { DEFAULT_BASE_IMAGE, DEFAULT_MICROMAMBA_IMAGE, DEFAULT_UV_IMAGE } from './defaults.js';
 import { dockerString, plainToken, shQuote, singleLine, splitArgs } from './quote.js';
 import type { RenderOptions } from './types.js';
+import { userRecord } from '../util/record.js';
 
 /** Label carrying the spec hash, so an image can be traced back to the spec that made it. */
 export const SPEC_HASH_LABEL = 'dev.imagespec.spec-hash';
@@ -159,7 +160,7 @@ export async function fileTrees(spec: ImageSpec): Promise<{ copy: ContextFile[];
 
 /** OCI source/revision (when known), the spec hash, then the spec's own `labels`. */
 export function labels(planned: PlannedImage, opts: RenderOptions): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = userRecord<string>();
   if (opts.source?.url) out['org.opencontainers.image.source'] = opts.source.url;
   if (opts.source?.revision) out['org.opencontainers.image.revision'] = opts.source.revision;
   out[SPEC_HASH_LABEL] = planned.specHash;

@@ -10,6 +10,7 @@ import {
   type PyValue,
   type SourcePos,
 } from './types.js';
+import { userRecord } from '../util/record.js';
 
 const FLYTEKIT = new Set<string>(FLYTEKIT_FIELDS);
 
@@ -56,14 +57,14 @@ const str = (v: PyValue | undefined): string | undefined => (typeof v === 'strin
 const strList = (v: PyValue | undefined): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 function strRecord(v: PyValue | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = userRecord<string>();
   if (v && typeof v === 'object' && !Array.isArray(v) && v.type === 'dict') {
     for (const [k, x] of v.entries) if (typeof k === 'string' && typeof x === 'string') out[k] = x;
   }
   return out;
 }
 function anyRecord(v: PyValue | undefined): Record<string, PyValue> {
-  const out: Record<string, PyValue> = {};
+  const out = userRecord<PyValue>();
   if (v && typeof v === 'object' && !Array.isArray(v) && v.type === 'dict') {
     for (const [k, x] of v.entries) if (typeof k === 'string') out[k] = x;
   }

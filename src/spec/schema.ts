@@ -9,6 +9,7 @@ import { childPath } from './load.js';
 import { didYouMean } from './suggest.js';
 import type { Diagnostic, PyValue, SourcePos } from './types.js';
 import { displayValue, pyTypeName } from './yaml11.js';
+import { userRecord } from '../util/record.js';
 
 export const SCHEMA: object = schemaJson;
 
@@ -46,7 +47,7 @@ export function toJson(value: PyValue): unknown {
   if (typeof value === 'bigint') return Number(value);
   if (Array.isArray(value)) return value.map(toJson);
   if (value.type === 'dict') {
-    const out: Record<string, unknown> = {};
+    const out = userRecord<unknown>();
     for (const [k, v] of value.entries) if (typeof k === 'string') out[k] = toJson(v);
     return out;
   }

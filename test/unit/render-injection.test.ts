@@ -97,6 +97,8 @@ const CORPUS = [
   '\\ RUN echo pwned',
   '$$',
   'ünïcødé ☃',
+  '__proto__',
+  'constructor',
 ];
 
 describe('injection corpus', () => {
