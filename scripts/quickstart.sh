@@ -18,14 +18,6 @@ mkdir -p "$DOCKER_CONFIG"
 docker login --username "$TESTBED_BASIC_USER" --password-stdin "$TESTBED_BASIC_REGISTRY" \
   <<<"$TESTBED_BASIC_PASSWORD" >/dev/null
 
-# The spec names no registry; a copy of it names the local one, so the image is pushed there.
-# (`imagespec build --registry R` checks R but does not push yet; once it does, pass that instead.)
-work=$IMAGESPEC_TESTBED_DIR/quickstart
-mkdir -p "$work"
-{
-  cat "$spec"
-  printf '\nregistry: %s/quickstart\n' "$TESTBED_BASIC_REGISTRY"
-} >"$work/imagespec.yaml"
-
-# The main job: check the tag in the registry, build what is missing, push. Prints REFERENCE@DIGEST.
-node dist/cli.js build "$work/imagespec.yaml"
+# The main job: check the content tag in the local registry, build what is missing, push.
+# Prints REFERENCE@DIGEST, with "(exists)" when the image was already there.
+node dist/cli.js build --registry "$TESTBED_BASIC_REGISTRY/quickstart" "$spec"
