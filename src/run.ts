@@ -210,6 +210,7 @@ export async function run(settings: RunSettings): Promise<RunReport> {
       const line = await settings.mountCache.after(mounts);
       report.cache = `${report.cache}; ${line.summary}`;
       report.warnings.push(...line.warnings);
+      for (const w of line.warnings) log.warning(w);
     }
     report.durationMs = performance.now() - started;
   }

@@ -52,7 +52,8 @@ function builderArgs(options: DanceOptions): string[] {
  * BuildKit has no API to fill a cache mount; a throwaway build that mounts it and copies files in is the way.
  * The copy is owned by root, as the generated RUN steps that use the mount run as root: pip, for one,
  * ignores a cache directory that root does not own ("The cache has been disabled"), and files restored on a
- * runner belong to the runner's user.
+ * runner belong to the runner's user. BuildKit already hands context files to the build as root's; the
+ * `chown` keeps that true on any builder.
  */
 export async function injectMount(dir: string, mount: CacheMount, options: DanceOptions): Promise<void> {
   const id = mountOption(mount.id);

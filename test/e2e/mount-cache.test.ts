@@ -13,12 +13,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docker } from '../../src/build/docker.js';
+import { extractMount, injectMount, type DanceOptions } from '../../src/mount-cache/dance.js';
 import {
   actionEnv,
   bigWheel,
   eventPayload,
   parseOutputs,
   pruneRecords,
+  removeCacheMounts,
   startOwnIndex,
   wipeBuilder,
   type CacheProtocol,
@@ -252,5 +255,78 @@ describe.each(['v1', 'v2'] as const)('pip cache mount kept with cache service %s
         : r.path.endsWith('/CreateCacheEntry') || r.path.endsWith('/FinalizeCacheEntryUpload'),
     );
     expect(writes).toEqual([]);
+  });
+
+  it('an exact hit takes every wheel from the cache and saves nothing', async () => {
+    await runner.wipe();
+    const before = await cacheEntries(runner.image);
+    const again = await runner.action('2.0.0');
+    expect(again.code, again.log).toBe(0);
+    expect(again.outputs.built).toBe('true');
+    expect(again.downloaded).toEqual([]);
+    expect(again.summary).toMatch(/mounts: pip exact; nothing to save/);
+    expect(await cacheEntries(runner.image)).toEqual(before);
+  });
+
+  if (protocol === 'v1') {
+    it('a cache over the budget is not saved, with a warning; the build still succeeds', async () => {
+      const before = await cacheEntries(runner.image);
+      const over = await runner.action('4.0.0', { inputs: { 'mount-cache-budget': '1KiB' } });
+      expect(over.code, over.log).toBe(0);
+      expect(over.outputs.built).toBe('true');
+      expect(over.summary).toMatch(/over the budget of 1\.0 KiB: not saved \(raise 'mount-cache-budget'/);
+      expect(over.log).toMatch(/::warning::.*over the budget of 1\.0 KiB/);
+      expect(await cacheEntries(runner.image)).toEqual(before);
+    });
+  }
+});
+
+describe('moving files in and out of a builder cache mount', () => {
+  const mount = { id: `${marker}-dance`, target: '/unused' };
+  const dance: DanceOptions = {
+    helperImage: 'debian:bookworm-slim',
+    run: async (args) => {
+      const r = await docker(args);
+      return { code: r.code, output: `${r.stdout}\n${r.stderr}` };
+    },
+  };
+
+  afterAll(async () => {
+    await removeCacheMounts([mount.id]);
+  });
+
+  it('fills the mount with files owned by root, whoever owned them on the runner, and reads them back', async () => {
+    const restored = await mkdtemp(path.join(root, 'restored-'));
+    const blob = randomBytes(300_000);
+    await mkdir(path.join(restored, 'http', 'a'), { recursive: true });
+    await writeFile(path.join(restored, 'http', 'a', 'entry'), blob);
+    // Files restored on a GitHub runner belong to its user (uid 1001).
+    await run('chown', ['-R', '1001:1001', restored]);
+    await injectMount(restored, mount, dance);
+
+    const ctx = await mkdtemp(path.join(root, 'probe-'));
+    await writeFile(
+      path.join(ctx, 'Dockerfile'),
+      [
+        'FROM debian:bookworm-slim',
+        `RUN --mount=type=cache,id=${mount.id},target=/c,sharing=locked echo ${randomBytes(6).toString('hex')} && stat -c 'owner %u %n' /c /c/http/a/entry`,
+        '',
+      ].join('\n'),
+    );
+    const probe = await run('docker', [
+      'buildx',
+      'build',
+      '--progress=plain',
+      '--output',
+      'type=cacheonly',
+      ctx,
+    ]);
+    expect(probe.code, probe.stderr).toBe(0);
+    expect(probe.stderr).toMatch(/owner 0 \/c\n/);
+    expect(probe.stderr).toMatch(/owner 0 \/c\/http\/a\/entry\n/);
+
+    const out = path.join(root, `extracted-${randomBytes(3).toString('hex')}`);
+    await extractMount(mount, out, dance);
+    expect((await readFile(path.join(out, 'http', 'a', 'entry'))).equals(blob)).toBe(true);
   });
 });
