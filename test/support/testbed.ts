@@ -27,6 +27,8 @@ export interface Testbed {
   };
   cache: { url: string; resultsUrl: string; token: string; log: string; entriesUrl: string };
   index: { url: string; dir: string; log: string; logUrl: string };
+  /** Node.js 24, the runtime action.yml declares (`runs.using: node24`). */
+  node24: string;
 }
 
 const DEFAULT_DIR = '/var/lib/imagespec-testbed';
@@ -87,6 +89,7 @@ export function testbed(): Testbed {
       log: need('TESTBED_INDEX_LOG'),
       logUrl: need('TESTBED_INDEX_LOG_URL'),
     },
+    node24: need('TESTBED_NODE24'),
   };
 }
 
