@@ -2,59 +2,28 @@
  * `imagespec plan` end to end: the bundled CLI hashes a spec, asks the testbed's registries, and prints
  * JSON in build order; credentials come from a Docker config file named by DOCKER_CONFIG.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReference } from '../../src/registry/reference.js';
+import { bundle, runCli } from '../support/bundle.js';
 import { basicAuth, pushImage } from '../support/registry-upload.js';
+import { testbed } from '../support/testbed.js';
 
-function need(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run eval "$(bash scripts/testbed.sh env)" first`);
-  return v;
-}
-const BASIC = need('TESTBED_BASIC_REGISTRY');
-const USER = need('TESTBED_BASIC_USER');
-const PASSWORD = need('TESTBED_BASIC_PASSWORD');
-const TOKEN = need('TESTBED_TOKEN_REGISTRY');
-
-const execFileP = promisify(execFile);
-const repo = path.resolve(import.meta.dirname, '../..');
+const tb = testbed();
+const { registry: BASIC, user: USER, password: PASSWORD } = tb.basic;
 const run = randomUUID().slice(0, 8);
 let work: string;
 let cli: string;
 let env: NodeJS.ProcessEnv;
 
-async function imagespec(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await execFileP(process.execPath, [cli, ...args], { cwd: work, env });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const imagespec = (...args: string[]) => runCli(cli, args, { cwd: work, env });
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'imagespec-plan-'));
-  cli = path.join(work, 'cli.mjs');
-  await build({
-    entryPoints: [path.join(repo, 'src/cli.ts')],
-    outfile: cli,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    logLevel: 'warning',
-    define: { __IMAGESPEC_VERSION__: '"test"' },
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
+  cli = await bundle('cli', work);
   const docker = path.join(work, 'docker');
   await mkdir(docker);
   const auth = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
@@ -73,7 +42,7 @@ beforeAll(async () => {
       `    registry: ${BASIC}/imagespec-e2e-plan-${run}`,
       '  secret:',
       '    packages: [numpy]',
-      `    registry: ${TOKEN}/imagespec-e2e-plan-${run}`,
+      `    registry: ${tb.token.registry}/imagespec-e2e-plan-${run}`,
       '',
     ].join('\n'),
   );

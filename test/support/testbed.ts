@@ -216,14 +216,19 @@ export class DockerClient {
   }
 }
 
-/** Writes a build context (files by relative path) into a fresh temporary directory. */
-export async function buildContext(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'imagespec-ctx-'));
+/** Writes files (by path relative to `dir`) under `dir`, making directories as needed; returns `dir`. */
+export async function writeTree(dir: string, files: Record<string, string>): Promise<string> {
+  await mkdir(dir, { recursive: true });
   for (const [rel, content] of Object.entries(files)) {
     await mkdir(join(dir, rel, '..'), { recursive: true });
     await writeFile(join(dir, rel), content);
   }
   return dir;
+}
+
+/** Writes a build context (files by relative path) into a fresh temporary directory. */
+export async function buildContext(files: Record<string, string>): Promise<string> {
+  return writeTree(await mkdtemp(join(tmpdir(), 'imagespec-ctx-')), files);
 }
 
 export interface BuildRecord {

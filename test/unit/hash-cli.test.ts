@@ -1,55 +1,24 @@
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundle, runCli } from '../support/bundle.js';
+import { writeTree } from '../support/testbed.js';
 
-const run = promisify(execFile);
 const repo = path.resolve(import.meta.dirname, '../..');
 const fixtures = path.join(repo, 'test/fixtures/hash');
 let work: string;
 let cli: string;
 
 /** Runs the bundled CLI in `cwd`; resolves with stdout, stderr and the exit code. */
-async function imagespec(
-  cwd: string,
-  ...args: string[]
-): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { cwd });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const imagespec = (cwd: string, ...args: string[]) => runCli(cli, args, { cwd });
 
-async function specDir(name: string, files: Record<string, string>): Promise<string> {
-  const dir = path.join(work, name);
-  for (const [rel, content] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
-    await writeFile(path.join(dir, rel), content);
-  }
-  return dir;
-}
+const specDir = (name: string, files: Record<string, string>): Promise<string> =>
+  writeTree(path.join(work, name), files);
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'imagespec-hash-cli-'));
-  cli = path.join(work, 'cli.mjs');
-  await build({
-    entryPoints: [path.join(repo, 'src/cli.ts')],
-    outfile: cli,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    logLevel: 'warning',
-    define: { __IMAGESPEC_VERSION__: '"test"' },
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
+  cli = await bundle('cli', work);
 }, 60_000);
 
 afterAll(async () => {
