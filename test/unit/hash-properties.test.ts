@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planImages } from '../../src/hash/index.js';
 import type { Flavor, ImageSpec, PyValue } from '../../src/spec/types.js';
+import { imageSpec } from '../support/image-spec.js';
 
 let dir: string;
 
@@ -23,33 +24,7 @@ afterAll(async () => {
 
 /** A typed spec around `raw`, as the spec stage would build it for a file in `dir`. */
 function spec(raw: Array<[string, PyValue]>, typed: Partial<ImageSpec> = {}): ImageSpec {
-  return {
-    id: 'img',
-    file: path.join(dir, 'imagespec.yaml'),
-    dir,
-    root: dir,
-    raw: new Map(raw),
-    pos: () => ({ file: path.join(dir, 'imagespec.yaml'), line: 1, col: 1 }),
-    name: 'img',
-    env: {},
-    packages: [],
-    conda_packages: [],
-    conda_channels: [],
-    apt_packages: [],
-    platform: 'linux/amd64',
-    pip_extra_index_url: [],
-    pip_secret_mounts: [],
-    commands: [],
-    copy: [],
-    runtime_packages: [],
-    builder_options: {},
-    builder_config: {},
-    build_args: {},
-    labels: {},
-    python_installer: 'uv',
-    secrets: [],
-    ...typed,
-  };
+  return imageSpec(dir, { id: 'img', name: 'img', raw: new Map(raw), ...typed });
 }
 
 async function tagOf(s: ImageSpec, flavor: Flavor): Promise<string> {

@@ -2,39 +2,15 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ImageSpec, PlannedImage, PyValue } from '../../src/spec/types.js';
+import { imageSpec } from '../support/image-spec.js';
 
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/render');
 
 export function image(fields: Partial<ImageSpec> = {}, dir = path.join(FIXTURES, 'app')): ImageSpec {
   const raw = new Map<string, PyValue>();
   if (fields.source_root) raw.set('source_root', path.relative(dir, fields.source_root) || '.');
-  return {
-    id: 'app',
-    file: path.join(dir, 'imagespec.yaml'),
-    dir,
-    root: dir,
-    raw,
-    pos: () => ({ file: path.join(dir, 'imagespec.yaml'), line: 3, col: 5 }),
-    name: 'app',
-    env: {},
-    packages: [],
-    conda_packages: [],
-    conda_channels: [],
-    apt_packages: [],
-    platform: 'linux/amd64',
-    pip_extra_index_url: [],
-    pip_secret_mounts: [],
-    commands: [],
-    copy: [],
-    runtime_packages: [],
-    builder_options: {},
-    builder_config: {},
-    build_args: {},
-    labels: {},
-    python_installer: 'uv',
-    secrets: [],
-    ...fields,
-  };
+  const file = path.join(dir, 'imagespec.yaml');
+  return imageSpec(dir, { raw, pos: () => ({ file, line: 3, col: 5 }), ...fields });
 }
 
 export function planned(spec: ImageSpec, extra: Partial<PlannedImage> = {}): PlannedImage {
