@@ -3,33 +3,33 @@
  * registry, packages from the loopback index (RUN steps use host networking), the GitHub Actions cache
  * double for gha. Every image and cache record a test makes carries a unique run id and is removed after.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundle, runCli } from '../support/bundle.js';
+import {
+  headManifest,
+  pruneBuildRecords,
+  run as runCommand,
+  testbed,
+  writeTree,
+  type RunResult,
+} from '../support/testbed.js';
 
-function need(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run eval "$(bash scripts/testbed.sh env)" first`);
-  return v;
-}
-const MIRROR = need('TESTBED_MIRROR');
-const BASIC = need('TESTBED_BASIC_REGISTRY');
-const USER = need('TESTBED_BASIC_USER');
-const PASSWORD = need('TESTBED_BASIC_PASSWORD');
-const INDEX = need('TESTBED_INDEX_URL');
-const CACHE_URL = need('TESTBED_CACHE_URL');
-const CACHE_TOKEN = need('TESTBED_CACHE_TOKEN');
-const TESTBED_DIR = need('IMAGESPEC_TESTBED_DIR');
+const tb = testbed();
+const MIRROR = tb.mirror;
+const BASIC = tb.basic.registry;
+const USER = tb.basic.user;
+const PASSWORD = tb.basic.password;
+const INDEX = tb.index.url;
+const CACHE_URL = tb.cache.url;
+const CACHE_TOKEN = tb.cache.token;
+const TESTBED_DIR = tb.dir;
 
-const execFileP = promisify(execFile);
-const repo = path.resolve(import.meta.dirname, '../..');
 const run = randomUUID().slice(0, 8);
 let work: string;
 let cli: string;
@@ -37,38 +37,15 @@ let dockerConfig: string;
 let env: NodeJS.ProcessEnv;
 const cleanupRefs: string[] = [];
 
-interface Result {
-  stdout: string;
-  stderr: string;
-  code: number;
-}
-
-async function sh(cmd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Result> {
-  try {
-    const { stdout, stderr } = await execFileP(cmd, args, {
-      cwd: work,
-      env: { ...env, ...extraEnv },
-      maxBuffer: 1 << 28,
-    });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const sh = (cmd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<RunResult> =>
+  runCommand(cmd, args, { cwd: work, env: { ...env, ...extraEnv } });
 const imagespec = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
-  sh(process.execPath, [cli, ...args], extraEnv);
+  runCli(cli, args, { cwd: work, env: { ...env, ...extraEnv } });
 const docker = (...args: string[]) => sh('docker', ['--config', dockerConfig, ...args]);
 
 /** Writes a spec directory under the work dir and returns the spec path. */
 async function specDir(name: string, yaml: string, files: Record<string, string> = {}): Promise<string> {
-  const dir = path.join(work, name);
-  for (const [rel, content] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
-    await writeFile(path.join(dir, rel), content);
-  }
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'imagespec.yaml'), yaml);
+  const dir = await writeTree(path.join(work, name), { ...files, 'imagespec.yaml': yaml });
   return path.join(dir, 'imagespec.yaml');
 }
 
@@ -87,19 +64,8 @@ function built(stdout: string): Array<{ ref: string; digest: string }> {
 async function manifestStatus(ref: string): Promise<number> {
   const [host, ...rest] = ref.split('/');
   const [name, tag] = rest.join('/').split(':');
-  const res = await fetch(`http://${host}/v2/${name}/manifests/${tag}`, {
-    method: 'HEAD',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`,
-      accept: [
-        'application/vnd.oci.image.index.v1+json',
-        'application/vnd.oci.image.manifest.v1+json',
-        'application/vnd.docker.distribution.manifest.list.v2+json',
-        'application/vnd.docker.distribution.manifest.v2+json',
-      ].join(', '),
-    },
-  });
-  return res.status;
+  const authorization = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+  return (await headManifest(host!, name!, tag!, authorization)).status;
 }
 
 /** Every file under a directory, decompressed when gzip, searched for a needle. */
@@ -127,33 +93,9 @@ async function filesContaining(dir: string, needle: string): Promise<string[]> {
   return hits;
 }
 
-/** Cache records whose description mentions `marker`, pruned one by one (never a global prune). */
-async function pruneRecords(marker: string): Promise<number> {
-  const du = await sh('docker', ['buildx', 'du', '--verbose']);
-  const ids = du.stdout
-    .split(/\n\s*\n/)
-    .filter((block) => block.includes(marker))
-    .map((block) => /^ID:\s+(\S+)/m.exec(block)?.[1])
-    .filter((id): id is string => id !== undefined);
-  for (const id of ids) await sh('docker', ['buildx', 'prune', '-f', '--filter', `id=${id}`]);
-  return ids.length;
-}
-
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'imagespec-build-'));
-  cli = path.join(work, 'cli.mjs');
-  await build({
-    entryPoints: [path.join(repo, 'src/cli.ts')],
-    outfile: cli,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    logLevel: 'warning',
-    define: { __IMAGESPEC_VERSION__: '"test"' },
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
+  cli = await bundle('cli', work);
   dockerConfig = path.join(work, 'docker');
   await mkdir(dockerConfig);
   const auth = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
@@ -172,7 +114,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const ref of cleanupRefs) await sh('docker', ['rmi', '-f', ref]);
-  await pruneRecords(run);
+  await pruneBuildRecords(run);
   await rm(work, { recursive: true, force: true });
 });
 
@@ -350,7 +292,7 @@ describe('imagespec build', () => {
     };
     expect(stepCached(cold.stderr, `first-${run}`)).toBe(false);
     await sh('docker', ['rmi', '-f', image!.ref]);
-    expect(await pruneRecords(run)).toBeGreaterThan(0);
+    expect(await pruneBuildRecords(run)).toBeGreaterThan(0);
 
     const warm = await imagespec(args, ghaEnv);
     expect(warm.code, warm.stderr).toBe(0);
