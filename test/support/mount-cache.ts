@@ -13,7 +13,7 @@ import { createIndexServer } from './index-server.js';
 import { readRequestLog, removeImages, run, type Testbed } from './testbed.js';
 import { buildWheel, moduleName, type Wheel } from './wheel.js';
 
-/** A pure-Python wheel carrying `bytes` of random data (stored as base64 text, so it barely compresses). */
+/** A pure-Python wheel of about `bytes` (random data as base64 text, which deflates back to about its size). */
 export function bigWheel(name: string, version: string, bytes: number): Wheel {
   const mod = moduleName(name);
   return buildWheel({
@@ -21,7 +21,7 @@ export function bigWheel(name: string, version: string, bytes: number): Wheel {
     version,
     files: {
       [`${mod}/__init__.py`]: `__version__ = ${JSON.stringify(version)}\n`,
-      [`${mod}/blob.txt`]: randomBytes(Math.ceil((bytes * 3) / 4)).toString('base64'),
+      [`${mod}/blob.txt`]: randomBytes(bytes).toString('base64'),
     },
   });
 }
