@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { stderrLog, type CacheBackend } from '../build/index.js';
 import { UserError } from '../errors.js';
 import { run } from '../run.js';
 import { parseOnUnknown } from '../registry/policy.js';
+import { parseSpecArgs } from './args.js';
 import type { Command } from './command.js';
 
 const USAGE =
@@ -38,44 +38,30 @@ export const build: Command = {
     '  --on-unknown fail|build|skip  when the registry cannot answer (default fail; build without a registry)',
   ].join('\n'),
   async run(args: string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          flavor: { type: 'string' },
-          image: { type: 'string' },
-          push: { type: 'boolean' },
-          'no-push': { type: 'boolean' },
-          force: { type: 'boolean' },
-          registry: { type: 'string' },
-          cache: { type: 'string' },
-          'cache-dir': { type: 'string' },
-          'cache-prefix': { type: 'string' },
-          builder: { type: 'string' },
-          network: { type: 'string' },
-          provenance: { type: 'string' },
-          sbom: { type: 'boolean' },
-          'on-unknown': { type: 'string' },
-        },
-      });
-    } catch (err) {
-      throw new UserError(`build: ${(err as Error).message.split('\n')[0]}; ${USAGE}`);
-    }
-    const { values: v, positionals } = parsed;
-    if (positionals.length !== 1) throw new UserError(`build: give one spec file; ${USAGE}`);
-    const flavor = v.flavor ?? 'generic';
-    if (flavor !== 'generic' && flavor !== 'flyte') {
-      throw new UserError(`build: --flavor must be 'generic' or 'flyte', not '${flavor}'`);
-    }
+    const {
+      spec,
+      flavor,
+      values: v,
+    } = parseSpecArgs('build', args, USAGE, {
+      push: { type: 'boolean' },
+      'no-push': { type: 'boolean' },
+      force: { type: 'boolean' },
+      cache: { type: 'string' },
+      'cache-dir': { type: 'string' },
+      'cache-prefix': { type: 'string' },
+      builder: { type: 'string' },
+      network: { type: 'string' },
+      provenance: { type: 'string' },
+      sbom: { type: 'boolean' },
+      'on-unknown': { type: 'string' },
+    });
     const cache = (v.cache ?? 'gha') as CacheBackend;
     if (!CACHES.includes(cache)) throw new UserError(`build: --cache must be one of ${CACHES.join(', ')}`);
     if (v.push && v['no-push']) throw new UserError('build: give --push or --no-push, not both');
     const onUnknown = v['on-unknown'] === undefined ? undefined : parseOnUnknown(v['on-unknown']);
 
     const report = await run({
-      specPath: positionals[0]!,
+      specPath: spec,
       flavor,
       ...(v.image ? { image: v.image } : {}),
       ...(v.registry ? { registry: v.registry } : {}),

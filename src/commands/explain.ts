@@ -1,7 +1,7 @@
 import { planTags } from '../pipeline.js';
 import { explainText } from '../hash/index.js';
+import { parseHashArgs } from './args.js';
 import type { Command } from './command.js';
-import { parseHashArgs } from './tag.js';
 
 const USAGE = 'usage: imagespec explain [--flavor generic|flyte] [--image NAME] [--registry R] SPEC';
 

@@ -1,6 +1,6 @@
 import { planStage, type PlanEntry } from '../pipeline.js';
+import { parseHashArgs } from './args.js';
 import type { Command } from './command.js';
-import { parseHashArgs } from './tag.js';
 
 const USAGE = 'usage: imagespec plan [--flavor generic|flyte] [--image NAME] [--registry R] SPEC';
 

@@ -1,46 +1,6 @@
 import { planTags } from '../pipeline.js';
-import { parseArgs } from 'node:util';
-import { UserError } from '../errors.js';
-import type { Flavor } from '../spec/types.js';
+import { parseHashArgs } from './args.js';
 import type { Command } from './command.js';
-
-export interface HashArgs {
-  spec: string;
-  flavor: Flavor;
-  image?: string;
-  registry?: string;
-}
-
-export function parseHashArgs(command: string, args: string[], usage: string): HashArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        flavor: { type: 'string' },
-        image: { type: 'string' },
-        registry: { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw new UserError(`${command}: ${(err as Error).message.split('\n')[0]}; ${usage}`);
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) throw new UserError(`${command}: give one spec file; ${usage}`);
-  const flavor = values.flavor ?? 'generic';
-  if (flavor !== 'generic' && flavor !== 'flyte') {
-    throw new UserError(`${command}: --flavor must be 'generic' or 'flyte', not '${flavor}'`);
-  }
-  const out: HashArgs = { spec: positionals[0]!, flavor };
-  if (values.image !== undefined) out.image = values.image;
-  if (values.registry !== undefined) {
-    if (values.registry === '')
-      throw new UserError(`${command}: --registry needs a value, e.g. --registry ghcr.io/acme`);
-    out.registry = values.registry;
-  }
-  return out;
-}
 
 const USAGE = 'usage: imagespec tag [--flavor generic|flyte] [--image NAME] [--registry R] SPEC';
 
