@@ -11,23 +11,19 @@ import { RegistryClient, checkExistence, type RegistryOptions } from '../../src/
 import { MEDIA_TYPES } from '../../src/registry/existence.js';
 import { writeCredHelper } from '../support/cred-helper.js';
 import { basicAuth, pushImage, pushIndex, tokenAuth, type PushTarget } from '../support/registry-upload.js';
+import { testbed } from '../support/testbed.js';
 
-function need(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run eval "$(bash scripts/testbed.sh env)" first`);
-  return v;
-}
-
-const BASIC = need('TESTBED_BASIC_REGISTRY');
-const BASIC_USER = need('TESTBED_BASIC_USER');
-const BASIC_PASSWORD = need('TESTBED_BASIC_PASSWORD');
-const TOKEN = need('TESTBED_TOKEN_REGISTRY');
-const TOKEN_USER = need('TESTBED_TOKEN_USER');
-const TOKEN_PASSWORD = need('TESTBED_TOKEN_PASSWORD');
-const READER_USER = need('TESTBED_TOKEN_READER_USER');
-const READER_PASSWORD = need('TESTBED_TOKEN_READER_PASSWORD');
-const REALM = need('TESTBED_TOKEN_REALM');
-const SERVICE = need('TESTBED_TOKEN_SERVICE');
+const tb = testbed();
+const { registry: BASIC, user: BASIC_USER, password: BASIC_PASSWORD } = tb.basic;
+const {
+  registry: TOKEN,
+  user: TOKEN_USER,
+  password: TOKEN_PASSWORD,
+  readerUser: READER_USER,
+  readerPassword: READER_PASSWORD,
+  realm: REALM,
+  service: SERVICE,
+} = tb.token;
 
 const run = randomUUID().slice(0, 8);
 const basicTarget: PushTarget = { registry: BASIC, authorization: basicAuth(BASIC_USER, BASIC_PASSWORD) };

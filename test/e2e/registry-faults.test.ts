@@ -11,15 +11,9 @@ import { checkPlanned } from '../../src/pipeline.js';
 import type { PlannedImage } from '../../src/spec/types.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { basicAuth, pushImage, pushIndex } from '../support/registry-upload.js';
+import { testbed } from '../support/testbed.js';
 
-function need(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run eval "$(bash scripts/testbed.sh env)" first`);
-  return v;
-}
-const BASIC = need('TESTBED_BASIC_REGISTRY');
-const USER = need('TESTBED_BASIC_USER');
-const PASSWORD = need('TESTBED_BASIC_PASSWORD');
+const { registry: BASIC, user: USER, password: PASSWORD } = testbed().basic;
 
 const repo = `imagespec-e2e/faults-${randomUUID().slice(0, 8)}`;
 let proxy: FaultProxy;

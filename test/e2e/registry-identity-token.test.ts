@@ -23,10 +23,9 @@ import {
   TokenIssuer,
   type TokenUser,
 } from '../support/token-server.js';
+import { testbed } from '../support/testbed.js';
 
-const STATE = process.env.IMAGESPEC_TESTBED_DIR;
-if (!STATE)
-  throw new Error('IMAGESPEC_TESTBED_DIR is not set: run eval "$(bash scripts/testbed.sh env)" first');
+const STATE = testbed().dir;
 
 const SERVICE = 'imagespec-identity-registry';
 const ISSUER = 'imagespec-identity-tokens';

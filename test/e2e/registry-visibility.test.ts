@@ -14,14 +14,11 @@ import { ghcrPackage, packagesApiVisibility } from '../../src/registry/visibilit
 import { parseReference } from '../../src/registry/reference.js';
 import { startGitHubApi, type GitHubApiDouble } from '../support/github-api.js';
 import { basicAuth, pushImage, tokenAuth } from '../support/registry-upload.js';
+import { testbed } from '../support/testbed.js';
 
-function need(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run eval "$(bash scripts/testbed.sh env)" first`);
-  return v;
-}
-const TOKEN = need('TESTBED_TOKEN_REGISTRY');
-const BASIC = need('TESTBED_BASIC_REGISTRY');
+const tb = testbed();
+const TOKEN = tb.token.registry;
+const BASIC = tb.basic.registry;
 const run = randomUUID().slice(0, 8);
 
 describe('anonymous probe', () => {
@@ -32,19 +29,14 @@ describe('anonymous probe', () => {
   beforeAll(async () => {
     const target = {
       registry: TOKEN,
-      authorization: tokenAuth(
-        need('TESTBED_TOKEN_REALM'),
-        need('TESTBED_TOKEN_SERVICE'),
-        need('TESTBED_TOKEN_USER'),
-        need('TESTBED_TOKEN_PASSWORD'),
-      ),
+      authorization: tokenAuth(tb.token.realm, tb.token.service, tb.token.user, tb.token.password),
     };
     await pushImage(target, `public/imagespec-vis-${run}`, 'linux/amd64', 'v1');
     await pushImage(target, `imagespec-e2e/vis-${run}`, 'linux/amd64', 'v1');
     await pushImage(
       {
         registry: BASIC,
-        authorization: basicAuth(need('TESTBED_BASIC_USER'), need('TESTBED_BASIC_PASSWORD')),
+        authorization: basicAuth(tb.basic.user, tb.basic.password),
       },
       `imagespec-e2e/vis-${run}`,
       'linux/amd64',
@@ -52,9 +44,7 @@ describe('anonymous probe', () => {
     );
     // A login for the token registry: the probe must ignore it.
     dir = await mkdtemp(join(tmpdir(), 'imagespec-vis-'));
-    const auth = Buffer.from(`${need('TESTBED_TOKEN_USER')}:${need('TESTBED_TOKEN_PASSWORD')}`).toString(
-      'base64',
-    );
+    const auth = Buffer.from(`${tb.token.user}:${tb.token.password}`).toString('base64');
     await writeFile(join(dir, 'config.json'), JSON.stringify({ auths: { [TOKEN]: { auth } } }));
   });
   afterAll(async () => {
