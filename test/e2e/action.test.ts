@@ -21,6 +21,7 @@ import {
   run,
   type Testbed,
 } from '../support/testbed.js';
+import { parseOutputs } from '../support/runner-files.js';
 
 const bundle = path.resolve(import.meta.dirname, '../../dist/index.js');
 let tb: Testbed;
@@ -35,20 +36,6 @@ interface ActionRun {
   outputs: Record<string, string>;
   summary: string;
   dockerCalls: string[];
-}
-
-/** Parses the GITHUB_OUTPUT file (`name<<DELIM` … `DELIM` blocks, as @actions/core writes them). */
-function parseOutputs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '');
-    if (!m) continue;
-    const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i] ?? '');
-    out[m[1] as string] = value.join('\n');
-  }
-  return out;
 }
 
 async function workspace(spec: string): Promise<string> {
