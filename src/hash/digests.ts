@@ -67,8 +67,27 @@ export async function flyteSourceRootDigest(
   rootAsWritten: string,
   shownRoot: string,
 ): Promise<Digest> {
+  const { kept, skipped } = await sourceRootFiles(rootAbs, rootAsWritten, shownRoot);
+  const hash = createHash('md5');
+  await hashFilesInOrder(
+    hash,
+    kept.map((f) => ({ abs: f.abs, size: f.size, after: utf8(f.rel.replaceAll('/', '')) })),
+  );
+  return sourceRootDigest(hash, kept, skipped, shownRoot);
+}
+
+/**
+ * The files of a `source_root` that flytekit takes (not ignored by its ignore rules, `.git` never entered),
+ * sorted by path, and the ones left out with the reason. `ignoreBase` is the root as flytekit's ignore
+ * rules see it.
+ */
+async function sourceRootFiles(
+  rootAbs: string,
+  ignoreBase: string,
+  shownRoot: string,
+): Promise<{ kept: WalkedFile[]; skipped: SkippedEntry[] }> {
   await assertDir(rootAbs, 'source_root', shownRoot);
-  const ignore = await FlytekitIgnoreGroup.create(rootAbs, rootAsWritten);
+  const ignore = await FlytekitIgnoreGroup.create(rootAbs, ignoreBase);
   const walked = await walkFiles(rootAbs, { dirOrder: 'sorted', excludeDirs: new Set(['.git']) });
   const kept: WalkedFile[] = [];
   const skipped = [...walked.skipped];
@@ -78,11 +97,16 @@ export async function flyteSourceRootDigest(
     else kept.push(f);
   }
   kept.sort((a, b) => compareCodePoints(a.rel, b.rel));
-  const hash = createHash('md5');
-  await hashFilesInOrder(
-    hash,
-    kept.map((f) => ({ abs: f.abs, size: f.size, after: utf8(f.rel.replaceAll('/', '')) })),
-  );
+  return { kept, skipped };
+}
+
+/** A `source_root` digest from its finished hash, with files and skipped entries shown under the root. */
+function sourceRootDigest(
+  hash: ReturnType<typeof createHash>,
+  kept: readonly WalkedFile[],
+  skipped: readonly SkippedEntry[],
+  shownRoot: string,
+): Digest {
   return {
     value: hash.digest('hex'),
     files: kept.map((f) => joinShown(shownRoot, f.rel)),
@@ -149,24 +173,10 @@ async function genericDigestOf(
 
 /** Generic `source_root` digest: the same files flytekit would take (its ignore rules), sorted, framed, SHA-256. */
 export async function genericSourceRootDigest(rootAbs: string, shownRoot: string): Promise<Digest> {
-  await assertDir(rootAbs, 'source_root', shownRoot);
-  const ignore = await FlytekitIgnoreGroup.create(rootAbs, rootAbs);
-  const walked = await walkFiles(rootAbs, { dirOrder: 'sorted', excludeDirs: new Set(['.git']) });
-  const kept: WalkedFile[] = [];
-  const skipped = [...walked.skipped];
-  for (const f of walked.files) {
-    const why = ignore.verdict(f.rel);
-    if (why) skipped.push({ rel: f.rel, reason: `ignored (${why})` });
-    else kept.push(f);
-  }
-  kept.sort((a, b) => compareCodePoints(a.rel, b.rel));
+  const { kept, skipped } = await sourceRootFiles(rootAbs, rootAbs, shownRoot);
   const hash = createHash('sha256');
   await genericDigestOf(hash, kept);
-  return {
-    value: hash.digest('hex'),
-    files: kept.map((f) => joinShown(shownRoot, f.rel)),
-    skipped: prefixed(shownRoot, skipped),
-  };
+  return sourceRootDigest(hash, kept, skipped, shownRoot);
 }
 
 /** Generic `copy` digest: each entry as written, then its files (sorted, framed), SHA-256. */
@@ -293,6 +303,6 @@ function joinShown(root: string, rel: string): string {
   return root === '.' || root === '' ? rel : `${root.replace(/\/+$/, '')}/${rel}`;
 }
 
-function prefixed(root: string, skipped: SkippedEntry[]): SkippedEntry[] {
+function prefixed(root: string, skipped: readonly SkippedEntry[]): SkippedEntry[] {
   return skipped.map((s) => ({ rel: joinShown(root, s.rel), reason: s.reason }));
 }
