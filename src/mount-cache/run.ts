@@ -13,6 +13,7 @@ import {
   restoreMountCaches,
   saveMountCaches,
   type CacheStore,
+  type MountCacheKey,
   type MountRestore,
 } from './index.js';
 
@@ -67,6 +68,13 @@ function fillOf(ctx: BuildContext, mountId: string): string {
     .join('\n');
 }
 
+/** The cache key of every cache mount a build uses. */
+export function mountKeys(ctx: BuildContext): MountCacheKey[] {
+  return ctx.cacheMounts.map((mount) =>
+    mountCacheKey(ctx.planned.repository, ctx.platforms, mount, fillOf(ctx, mount.id)),
+  );
+}
+
 export function mountCacheRunner(opts: MountCacheRunnerOptions): MountCacheRunner {
   const store: CacheStore = opts.store ?? {
     restoreCache: (paths, key, restoreKeys) => cache.restoreCache(paths, key, restoreKeys),
@@ -88,10 +96,10 @@ export function mountCacheRunner(opts: MountCacheRunnerOptions): MountCacheRunne
   });
   return {
     async before(ctx, builder) {
-      const keys = ctx.cacheMounts.map((mount) =>
-        mountCacheKey(ctx.planned.repository, ctx.platforms, mount, fillOf(ctx, mount.id)),
+      const { restored, warnings } = await restoreMountCaches(
+        mountKeys(ctx),
+        settings(builder, ctx.planned.spec.id),
       );
-      const { restored, warnings } = await restoreMountCaches(keys, settings(builder, ctx.planned.spec.id));
       return { ctx, builder, restored, warnings };
     },
     async after(state) {
