@@ -5,8 +5,8 @@ import { UserError } from '../errors.js';
 import type { BuildSecret, ImageSpec, PlannedImage } from '../spec/types.js';
 import { byteOrder, listCopyEntry, listTree, toPosix, type ContextFile } from './context.js';
 import { DEFAULT_BASE_IMAGE, DEFAULT_MICROMAMBA_IMAGE, DEFAULT_UV_IMAGE } from './defaults.js';
-import { dockerString, plainToken, shQuote, singleLine, splitArgs } from './quote.js';
-import type { RenderOptions } from './types.js';
+import { dockerString, envName, plainToken, shQuote, singleLine, splitArgs } from './quote.js';
+import type { BuildContext, CacheMount, RenderOptions } from './types.js';
 import { userRecord } from '../util/record.js';
 
 /** Label carrying the spec hash, so an image can be traced back to the spec that made it. */
@@ -204,4 +204,37 @@ export function rejectCuda(spec: ImageSpec): void {
         `flytekit's default builder); use a base_image with CUDA, or conda packages from the nvidia channel`,
     );
   }
+}
+
+/** `NAME=value` pairs for an `ENV` instruction, each name and value checked and quoted as Dockerfile data. */
+export function envAssignments(spec: ImageSpec, entries: ReadonlyArray<[string, string]>): string[] {
+  return entries.map(
+    ([k, v]) => `${envName(k, { spec, path: `env.${k}` })}=${dockerString(v, { spec, path: `env.${k}` })}`,
+  );
+}
+
+/** The build context of a Dockerfile rendered from the spec: context files sorted by path, no build args. */
+export function renderedContext(
+  planned: PlannedImage,
+  parts: {
+    dockerfile: string;
+    files: ContextFile[];
+    mounted: MountedSecret[];
+    labels: Record<string, string>;
+    cacheMounts: CacheMount[];
+    warnings: string[];
+  },
+): BuildContext {
+  return {
+    planned,
+    kind: 'rendered',
+    dockerfile: parts.dockerfile,
+    files: [...parts.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    secrets: parts.mounted.map((m) => m.secret),
+    buildArgs: {},
+    labels: parts.labels,
+    platforms: planned.platforms,
+    cacheMounts: parts.cacheMounts,
+    warnings: parts.warnings,
+  };
 }

@@ -10,11 +10,13 @@ import { readFileSync } from 'node:fs';
 import {
   baseImage,
   entrypointLine,
+  envAssignments,
   fileTrees,
   indexArgs,
   labelLine,
   labels,
   rejectCuda,
+  renderedContext,
   requirements,
   secrets,
   toolImages,
@@ -22,8 +24,7 @@ import {
 import type { ContextFile } from './context.js';
 import { CACHE_MOUNTS, CONDA_ENV, DEFAULT_FLYTE_PYTHON } from './defaults.js';
 import { DockerfileWriter, cacheMount } from './dockerfile.js';
-import { sortFiles } from './generic.js';
-import { dockerString, envName, shQuote, singleLine } from './quote.js';
+import { dockerString, shQuote, singleLine } from './quote.js';
 import type { BuildContext, CacheMount, RenderOptions } from './types.js';
 
 /** flytekit's rule: the requirement's leading name is exactly `flytekit`. */
@@ -110,9 +111,7 @@ export async function renderFlyte(planned: PlannedImage, opts: RenderOptions): P
   }
 
   const env: Array<[string, string]> = [['PYTHONPATH', '/root'], ...Object.entries(spec.env)];
-  const envPairs = env.map(
-    ([k, v]) => `${envName(k, { spec, path: `env.${k}` })}=${dockerString(v, { spec, path: `env.${k}` })}`,
-  );
+  const envPairs = envAssignments(spec, env);
   df.section('Configure user space').line(
     [
       `ENV PATH="${extraPath ? `${extraPath}:` : ''}\${PATH}"`,
@@ -204,18 +203,14 @@ export async function renderFlyte(planned: PlannedImage, opts: RenderOptions): P
   df.line('# Set last, so a change of the spec id invalidates only this layer');
   df.line(`ENV _F_IMG_ID=${dockerString(planned.specHash, { spec, path: '' })}`);
 
-  return {
-    planned,
-    kind: 'rendered',
+  return renderedContext(planned, {
     dockerfile: df.text(),
-    files: sortFiles(files),
-    secrets: mounted.map((m) => m.secret),
-    buildArgs: {},
+    files,
+    mounted,
     labels: allLabels,
-    platforms: planned.platforms,
     cacheMounts: dedupe(caches),
     warnings,
-  };
+  });
 }
 
 function dedupe(caches: CacheMount[]): CacheMount[] {

@@ -8,11 +8,13 @@ import type { ImageSpec, PlannedImage } from '../spec/types.js';
 import {
   baseImage,
   entrypointLine,
+  envAssignments,
   fileTrees,
   indexArgs,
   labelLine,
   labels,
   rejectCuda,
+  renderedContext,
   requirements,
   secrets,
   toolImages,
@@ -21,7 +23,7 @@ import {
 import type { ContextFile } from './context.js';
 import { CACHE_MOUNTS, CONDA_ENV, VENV } from './defaults.js';
 import { DockerfileWriter, cacheMount } from './dockerfile.js';
-import { dockerString, envName, shQuote, singleLine } from './quote.js';
+import { shQuote, singleLine } from './quote.js';
 import type { BuildContext, CacheMount, RenderOptions } from './types.js';
 
 /** Where generated files are bind-mounted during RUN steps (never part of a layer). */
@@ -249,28 +251,17 @@ export async function renderGeneric(planned: PlannedImage, opts: RenderOptions):
   const allLabels = labels(planned, opts);
   df.section('Runtime configuration');
   if (envEntries.length > 0) {
-    const pairs = envEntries.map(
-      ([k, v]) => `${envName(k, { spec, path: `env.${k}` })}=${dockerString(v, { spec, path: `env.${k}` })}`,
-    );
-    df.line(`ENV ${pairs.join(' \\\n    ')}`);
+    df.line(`ENV ${envAssignments(spec, envEntries).join(' \\\n    ')}`);
   }
   if (entrypoint) df.line(entrypoint);
   df.line(labelLine(spec, allLabels));
 
-  return {
-    planned,
-    kind: 'rendered',
+  return renderedContext(planned, {
     dockerfile: df.text(),
-    files: sortFiles(files),
-    secrets: mounted.map((m) => m.secret),
-    buildArgs: {},
+    files,
+    mounted,
     labels: allLabels,
-    platforms: planned.platforms,
     cacheMounts: caches,
     warnings,
-  };
-}
-
-export function sortFiles(files: ContextFile[]): ContextFile[] {
-  return [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  });
 }
