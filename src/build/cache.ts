@@ -68,39 +68,31 @@ export function planCache(
     to: [],
     warnings: [...warnings, `cache '${inputs.backend}' not used: ${why}; building without a cache export`],
   });
+  // Every export keeps all layers (mode=max) and never fails the build (ignore-error=true).
+  const use = (backend: CachePlan['backend'], from: string, to: string): CachePlan => ({
+    backend,
+    from: [from],
+    to: [`${to},mode=max,ignore-error=true`],
+    warnings,
+  });
   switch (inputs.backend) {
     case 'none':
       return { backend: 'none', from: [], to: [], warnings };
     case 'gha': {
       const problem = ghaProblem(builder, env);
       if (problem) return none(problem);
-      return {
-        backend: 'gha',
-        from: [`type=gha,scope=${scope}`],
-        to: [`type=gha,scope=${scope},mode=max,ignore-error=true`],
-        warnings,
-      };
+      return use('gha', `type=gha,scope=${scope}`, `type=gha,scope=${scope}`);
     }
     case 'registry': {
       if (!canExportCache(builder)) return none(`builder '${builder.name}' cannot export a cache`);
       if (!inputs.push) return none('a registry cache needs pushing to the registry');
       const ref = `${inputs.repository}:${scope.replace(/\+/g, '_')}`.slice(0, 255);
-      return {
-        backend: 'registry',
-        from: [`type=registry,ref=${ref}`],
-        to: [`type=registry,ref=${ref},mode=max,ignore-error=true`],
-        warnings,
-      };
+      return use('registry', `type=registry,ref=${ref}`, `type=registry,ref=${ref}`);
     }
     case 'local': {
       if (!canExportCache(builder)) return none(`builder '${builder.name}' cannot export a cache`);
       const dir = `${inputs.dir ?? '/tmp/imagespec-cache'}/${scope}`;
-      return {
-        backend: 'local',
-        from: [`type=local,src=${dir}`],
-        to: [`type=local,dest=${dir},mode=max,ignore-error=true`],
-        warnings,
-      };
+      return use('local', `type=local,src=${dir}`, `type=local,dest=${dir}`);
     }
   }
 }

@@ -270,6 +270,11 @@ class Builder {
   }
 }
 
+/** A problem with the spec file as a whole (not one field), at `pos`. */
+function fileProblem(pos: SourcePos, message: string): { diagnostics: Diagnostic[] } {
+  return { diagnostics: [{ ...pos, path: '', message }] };
+}
+
 /** Parse spec text. Never throws for bad input: problems come back as diagnostics. */
 export function parseSpecText(file: string, text: string): { doc?: SpecDocument; diagnostics: Diagnostic[] } {
   const lines = new LineCounter();
@@ -297,31 +302,17 @@ export function parseSpecText(file: string, text: string): { doc?: SpecDocument;
   }
   if (diagnostics.length > 0) return { diagnostics };
   if (list.length === 0 || (list.length === 1 && list[0]?.contents === null && text.trim() === '')) {
-    return {
-      diagnostics: [
-        {
-          file,
-          line: 1,
-          col: 1,
-          path: '',
-          message: 'the spec file is empty; write the image fields, e.g. "name: my-image"',
-        },
-      ],
-    };
+    return fileProblem(
+      { file, line: 1, col: 1 },
+      'the spec file is empty; write the image fields, e.g. "name: my-image"',
+    );
   }
   if (list.length > 1) {
     const second = list[1];
-    const p = at(second?.range?.[0] ?? 0);
-    return {
-      diagnostics: [
-        {
-          ...p,
-          path: '',
-          message:
-            'a spec file holds one YAML document; remove the second document (after "---") or use an images: map for several images',
-        },
-      ],
-    };
+    return fileProblem(
+      at(second?.range?.[0] ?? 0),
+      'a spec file holds one YAML document; remove the second document (after "---") or use an images: map for several images',
+    );
   }
   const doc = list[0] as Document;
   const builder = new Builder(file, doc, lines);
@@ -331,15 +322,10 @@ export function parseSpecText(file: string, text: string): { doc?: SpecDocument;
   if (value === null || typeof value !== 'object' || Array.isArray(value) || value.type !== 'dict') {
     const what =
       value === null ? 'empty (only comments or null)' : `not a mapping (it reads as ${describe(value)})`;
-    return {
-      diagnostics: [
-        {
-          ...root.pos,
-          path: '',
-          message: `the spec file is ${what}; write the image fields as "key: value" lines, e.g. "name: my-image"`,
-        },
-      ],
-    };
+    return fileProblem(
+      root.pos,
+      `the spec file is ${what}; write the image fields as "key: value" lines, e.g. "name: my-image"`,
+    );
   }
   return { doc: { file, value, nodes: builder.nodes }, diagnostics: [] };
 }
@@ -364,22 +350,13 @@ export async function readSpecFile(file: string): Promise<{ doc?: SpecDocument; 
           : code === 'EACCES'
             ? 'permission denied; make the file readable'
             : `${code ?? 'unknown error'}`;
-    return {
-      diagnostics: [{ file, line: 1, col: 1, path: '', message: `cannot read the spec file: ${why}` }],
-    };
+    return fileProblem({ file, line: 1, col: 1 }, `cannot read the spec file: ${why}`);
   }
   if (text.includes('\u0000')) {
-    return {
-      diagnostics: [
-        {
-          file,
-          line: 1,
-          col: 1,
-          path: '',
-          message: 'the spec file is not text (it contains NUL bytes); give the YAML spec file',
-        },
-      ],
-    };
+    return fileProblem(
+      { file, line: 1, col: 1 },
+      'the spec file is not text (it contains NUL bytes); give the YAML spec file',
+    );
   }
   return parseSpecText(file, text.replace(/^\uFEFF/, ''));
 }
