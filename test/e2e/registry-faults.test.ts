@@ -138,6 +138,7 @@ describe('plan stage', () => {
       (reference) =>
         ({
           reference,
+          registry: proxy.host,
           repository: reference,
           platforms: [],
           spec: { registry: proxy.host },
