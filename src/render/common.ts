@@ -238,3 +238,24 @@ export function renderedContext(
     warnings: parts.warnings,
   };
 }
+
+/**
+ * The apt install script for a RUN step whose /var/cache/apt is a cache mount. Debian and Ubuntu images from
+ * Docker Hub ship `/etc/apt/apt.conf.d/docker-clean`, which deletes every downloaded .deb after each install
+ * and so would leave the cache mount empty; it is moved aside for this step only and put back afterwards,
+ * so the image itself keeps its configuration.
+ */
+export function aptInstallScript(spec: ImageSpec): string[] {
+  const pkgs = spec.apt_packages.map((p, i) => shQuote(p, { spec, path: `apt_packages[${i}]` }));
+  return [
+    'clean=/etc/apt/apt.conf.d/docker-clean;',
+    'if [ -f "$clean" ]; then mv "$clean" /tmp/imagespec-docker-clean; fi;',
+    'apt-get update',
+    '&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o APT::Keep-Downloaded-Packages=true',
+    ...pkgs.slice(0, -1),
+    `${pkgs.at(-1) ?? ''};`,
+    'status=$?;',
+    'if [ -f /tmp/imagespec-docker-clean ]; then mv /tmp/imagespec-docker-clean "$clean"; fi;',
+    'exit $status',
+  ];
+}

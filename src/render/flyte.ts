@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import type { PlannedImage } from '../spec/types.js';
 import { readFileSync } from 'node:fs';
 import {
+  aptInstallScript,
   baseImage,
   entrypointLine,
   envAssignments,
@@ -59,10 +60,7 @@ export async function renderFlyte(planned: PlannedImage, opts: RenderOptions): P
   if (spec.apt_packages.length > 0) {
     df.run(
       [cacheMount(aptCache.id, aptCache.target), cacheMount(aptLists.id, aptLists.target)],
-      [
-        'apt-get update && apt-get install -y --no-install-recommends',
-        ...spec.apt_packages.map((p, i) => shQuote(p, { spec, path: `apt_packages[${i}]` })),
-      ],
+      aptInstallScript(spec),
     );
     caches.push(aptCache, aptLists);
   }

@@ -6,6 +6,7 @@
 import { UserError } from '../errors.js';
 import type { ImageSpec, PlannedImage } from '../spec/types.js';
 import {
+  aptInstallScript,
   baseImage,
   entrypointLine,
   envAssignments,
@@ -53,15 +54,10 @@ interface Step {
 
 function aptStep(spec: ImageSpec): Step | undefined {
   if (spec.apt_packages.length === 0) return undefined;
-  const pkgs = spec.apt_packages.map((p, i) => shQuote(p, { spec, path: `apt_packages[${i}]` }));
   const { aptCache, aptLists } = CACHE_MOUNTS;
   return {
     mounts: [cacheMount(aptCache.id, aptCache.target), cacheMount(aptLists.id, aptLists.target)],
-    script: [
-      'apt-get update',
-      '&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends',
-      ...pkgs,
-    ],
+    script: aptInstallScript(spec),
     files: [],
     caches: [aptCache, aptLists],
   };
