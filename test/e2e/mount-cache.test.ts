@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { bundle as bundleEntry } from '../support/bundle.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker } from '../../src/build/docker.js';
 import { extractMount, injectMount, type DanceOptions } from '../../src/mount-cache/dance.js';
@@ -30,7 +30,6 @@ import {
 import { readRequestLog, removeImages, requireTestbed, run, type Testbed } from '../support/testbed.js';
 import { buildWheel } from '../support/wheel.js';
 
-const repo = path.resolve(import.meta.dirname, '../..');
 const runId = randomBytes(4).toString('hex');
 /** In every package name, so the pip step's build records carry it. */
 const marker = `mc${runId}`;
@@ -153,19 +152,7 @@ class Runner {
 beforeAll(async () => {
   tb = await requireTestbed();
   root = await mkdtemp(path.join(tmpdir(), 'imagespec-mount-cache-e2e-'));
-  bundle = path.join(root, 'action.mjs');
-  await build({
-    entryPoints: [path.join(repo, 'src/main.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    logLevel: 'warning',
-    define: { __IMAGESPEC_VERSION__: '"test"' },
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
+  bundle = await bundleEntry('action', root);
   index = await startOwnIndex();
   for (const name of BIG) await index.add(bigWheel(name, '1.0.0', 1536 * 1024));
   for (const version of ['1.0.0', '2.0.0', '3.0.0', '4.0.0'])

@@ -139,19 +139,7 @@ export function eventPayload(eventName: 'push' | 'pull_request'): string {
   );
 }
 
-/** Parses the GITHUB_OUTPUT file (`name<<DELIM` … `DELIM` blocks, as @actions/core writes them). */
-export function parseOutputs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '');
-    if (!m) continue;
-    const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i] ?? '');
-    out[m[1] as string] = value.join('\n');
-  }
-  return out;
-}
+export { parseOutputs } from './runner-files.js';
 
 /** Build cache records (of the given type, or any) whose description matches. */
 async function records(type: string | undefined, match: (description: string) => boolean): Promise<string[]> {
