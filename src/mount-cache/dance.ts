@@ -43,8 +43,20 @@ function danceRun(id: string, extraMounts: string[], script: string): string {
   return `RUN ${mounts.join(' ')} : ${randomBytes(8).toString('hex')} && ${script}`;
 }
 
-function builderArgs(options: DanceOptions): string[] {
-  return options.builder ? ['--builder', options.builder] : [];
+/** Runs one throwaway build of `dockerfile` with `output`; the context is `context`, or an empty directory. */
+async function danceBuild(
+  dockerfile: string,
+  output: string,
+  context: string | undefined,
+  options: DanceOptions,
+  what: string,
+): Promise<void> {
+  await withDockerfile(dockerfile, async (file) => {
+    const builder = options.builder ? ['--builder', options.builder] : [];
+    const args = ['buildx', 'build', ...builder, '--output', output, '-f', file, context ?? join(file, '..')];
+    const { code, output: log } = await options.run(args);
+    if (code !== 0) throw new Error(`${what} failed: ${lastLines(log)}`);
+  });
 }
 
 /**
@@ -66,19 +78,7 @@ export async function injectMount(dir: string, mount: CacheMount, options: Dance
     ),
     '',
   ].join('\n');
-  await withDockerfile(dockerfile, async (file) => {
-    const { code, output } = await options.run([
-      'buildx',
-      'build',
-      ...builderArgs(options),
-      '--output',
-      'type=cacheonly',
-      '-f',
-      file,
-      dir,
-    ]);
-    if (code !== 0) throw new Error(`filling cache mount ${id} failed: ${lastLines(output)}`);
-  });
+  await danceBuild(dockerfile, 'type=cacheonly', dir, options, `filling cache mount ${id}`);
 }
 
 /** Copies the builder's cache mount `mount.id` out to `dest` (created by buildx). */
@@ -91,19 +91,7 @@ export async function extractMount(mount: CacheMount, dest: string, options: Dan
     'COPY --from=dance /imagespec-out /',
     '',
   ].join('\n');
-  await withDockerfile(dockerfile, async (file) => {
-    const { code, output } = await options.run([
-      'buildx',
-      'build',
-      ...builderArgs(options),
-      '--output',
-      `type=local,dest=${dest}`,
-      '-f',
-      file,
-      join(file, '..'),
-    ]);
-    if (code !== 0) throw new Error(`reading cache mount ${id} failed: ${lastLines(output)}`);
-  });
+  await danceBuild(dockerfile, `type=local,dest=${dest}`, undefined, options, `reading cache mount ${id}`);
 }
 
 function lastLines(output: string, count = 5): string {
