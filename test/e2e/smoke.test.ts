@@ -140,9 +140,15 @@ describe('testbed smoke', () => {
     expect(await buildRecords(m)).toEqual([]);
 
     const before = (await readRequestLog(tb.cache.log)).length;
-    // No image output: exporting one pulls the last layer lazily under the last step, which then may report
-    // that download instead of CACHED. The cold build above already proved the image's content.
-    const warm = await client.build(['--cache-from', `type=gha,scope=${m}`, ctx], { env });
+    // Cache-only output: exporting an image (the docker driver does by default) pulls the last layer lazily
+    // under the last step, which then reports that download instead of CACHED. The cold build above already
+    // proved the image's content.
+    const warm = await client.build(
+      ['--output', 'type=cacheonly', '--cache-from', `type=gha,scope=${m}`, ctx],
+      {
+        env,
+      },
+    );
     expect(warm.code, warm.stderr).toBe(0);
     const { run, cached } = steps(warm.stderr);
     expect(run).toHaveLength(3);
