@@ -45446,15 +45446,20 @@ import path13 from "node:path";
 // src/build/docker.ts
 async function docker(args, opts = {}) {
   const lines = opts.onLine ? lineSplitter(opts.onLine) : void 0;
-  const result = await getExecOutput("docker", args, {
-    ignoreReturnCode: true,
-    silent: true,
-    ...opts.env ? {
-      env: Object.fromEntries(Object.entries(opts.env).filter(([, v]) => v !== void 0))
-    } : {},
-    ...opts.input ? { input: opts.input } : {},
-    ...lines ? { listeners: { stdout: lines.push, stderr: lines.push } } : {}
-  });
+  let result;
+  try {
+    result = await getExecOutput("docker", args, {
+      ignoreReturnCode: true,
+      silent: true,
+      ...opts.env ? {
+        env: Object.fromEntries(Object.entries(opts.env).filter(([, v]) => v !== void 0))
+      } : {},
+      ...opts.input ? { input: opts.input } : {},
+      ...lines ? { listeners: { stdout: lines.push, stderr: lines.push } } : {}
+    });
+  } catch (err) {
+    throw notInstalled(err);
+  }
   lines?.flush();
   return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 }
@@ -45472,6 +45477,14 @@ function lineSplitter(onLine) {
       rest = "";
     }
   };
+}
+function notInstalled(err) {
+  const message = errorMessage(err);
+  if (!/Unable to locate executable file: docker/.test(message))
+    return err instanceof Error ? err : new Error(message);
+  return new UserError(
+    "the docker CLI was not found on PATH; this needs Docker with the buildx plugin (GitHub-hosted Ubuntu runners have both; on a self-hosted runner install docker and buildx, or run docker/setup-buildx-action first)"
+  );
 }
 
 // src/build/builder.ts

@@ -238,6 +238,23 @@ describe('the action bundle on the testbed', () => {
   });
 });
 
+describe('without Docker', () => {
+  it('says what the action needs when the docker CLI is missing, and pushes nothing', async () => {
+    const repo = `nodocker-${randomBytes(3).toString('hex')}`;
+    const ws = await workspace(spec(repo, 'nodocker'));
+    const empty = await mkdtemp(path.join(root, 'empty-path-'));
+    const result = await runAction(ws, basicLogin(), { PATH: empty });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('::error::the docker CLI was not found on PATH');
+    expect(result.stdout).not.toMatch(/\n\s+at .*\.js:\d+/);
+    // The repository does not exist: nothing at all was pushed.
+    const tags = await fetch(`http://${tb.basic.registry}/v2/${repo}/app/tags/list`, {
+      headers: { authorization: basicAuth() },
+    });
+    expect(tags.status).toBe(404);
+  });
+});
+
 describe('extra tags', () => {
   it('point at the content-tagged image, also when it already existed', async () => {
     const repo = `tags-${randomBytes(3).toString('hex')}`;
