@@ -91736,6 +91736,18 @@ function summaryMarkdown(report2, explain) {
   lines.push("");
   return lines.join("\n");
 }
+function problemsMarkdown(diagnostics) {
+  const lines = [
+    "## imagespec",
+    "",
+    `The spec file has ${diagnostics.length} problem(s); nothing was built or pushed.`,
+    ""
+  ];
+  for (const d of diagnostics)
+    lines.push(`- ${code2(`${d.file}:${d.line}:${d.col}`)} ${escapeCell(d.message)}`);
+  lines.push("");
+  return lines.join("\n");
+}
 
 // src/run.ts
 import { performance as performance2 } from "node:perf_hooks";
@@ -95146,6 +95158,9 @@ async function runAction() {
     if (err instanceof RunFailure) await publish(err.report, inputs);
     if (err instanceof UserError && err.diagnostics.length > 0) {
       annotate(err.diagnostics);
+      if (inputs.summary && process.env.GITHUB_STEP_SUMMARY) {
+        await summary.addRaw(problemsMarkdown(err.diagnostics), true).write();
+      }
       setFailed(
         `${inputs.spec}: ${err.diagnostics.length} problem(s) in the spec file; see the annotations above`
       );

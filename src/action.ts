@@ -10,7 +10,7 @@ import { UserError, errorMessage } from './errors.js';
 import { explainMarkdown } from './hash/index.js';
 import { mountCacheRunner } from './mount-cache/run.js';
 import { actionOutputs } from './report/outputs.js';
-import { summaryMarkdown } from './report/summary.js';
+import { problemsMarkdown, summaryMarkdown } from './report/summary.js';
 import type { RunReport } from './report/types.js';
 import { RunFailure, run, type RunSettings } from './run.js';
 import { annotate } from './spec/annotate.js';
@@ -79,6 +79,9 @@ export async function runAction(): Promise<void> {
     if (err instanceof RunFailure) await publish(err.report, inputs);
     if (err instanceof UserError && err.diagnostics.length > 0) {
       annotate(err.diagnostics);
+      if (inputs.summary && process.env.GITHUB_STEP_SUMMARY) {
+        await core.summary.addRaw(problemsMarkdown(err.diagnostics), true).write();
+      }
       core.setFailed(
         `${inputs.spec}: ${err.diagnostics.length} problem(s) in the spec file; see the annotations above`,
       );

@@ -1,3 +1,4 @@
+import type { Diagnostic } from '../spec/types.js';
 import type { ImageReport, RunReport } from './types.js';
 
 function escapeCell(text: string): string {
@@ -48,6 +49,20 @@ export function summaryMarkdown(report: RunReport, explain: (image: ImageReport)
     );
     lines.push(explain(image), '', '</details>');
   }
+  lines.push('');
+  return lines.join('\n');
+}
+
+/** The job summary of a run stopped by problems in the spec file: each with its place and the fix. */
+export function problemsMarkdown(diagnostics: readonly Diagnostic[]): string {
+  const lines = [
+    '## imagespec',
+    '',
+    `The spec file has ${diagnostics.length} problem(s); nothing was built or pushed.`,
+    '',
+  ];
+  for (const d of diagnostics)
+    lines.push(`- ${code(`${d.file}:${d.line}:${d.col}`)} ${escapeCell(d.message)}`);
   lines.push('');
   return lines.join('\n');
 }

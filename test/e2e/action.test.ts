@@ -235,6 +235,8 @@ describe('the action bundle on the testbed', () => {
     );
     expect(result.stdout).not.toMatch(/\n\s+at .*\.js:\d+/);
     expect(result.dockerCalls).toEqual([]);
+    expect(result.summary).toContain('The spec file has 2 problem(s); nothing was built or pushed.');
+    expect(result.summary).toContain('did you mean "apt_packages"');
   });
 });
 
