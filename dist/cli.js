@@ -39300,6 +39300,15 @@ var EXCLUDED_FIELDS = {
   runtime_packages: "installed when the task runs, not in the image (flytekit leaves it out)",
   registry_config: "a credentials file path (flytekit sets it to None before hashing)"
 };
+var EXCLUDED_FROM_ID = {
+  pip_secret_mounts: true,
+  builder: true,
+  runtime_packages: true
+};
+function idValue(field2, value) {
+  if ((field2 === "name" || field2 === "registry") && typeof value === "string") return value.toLowerCase();
+  return value;
+}
 var EXTENSION_EXCLUDED = {
   secrets: "build secrets do not change the image"
 };
@@ -39362,6 +39371,7 @@ async function planImage(spec, opts, planned) {
   const shown = shownPath(spec);
   const resolve6 = (p) => path7.resolve(spec.dir, p);
   const entries = [];
+  const idEntries = [];
   const inputs = [];
   const hashed = (field2, value, input) => {
     entries.push([field2, value]);
@@ -39385,6 +39395,7 @@ async function planImage(spec, opts, planned) {
   for (const field2 of FLYTEKIT_FIELDS) {
     if (!raw.has(field2)) continue;
     const value = raw.get(field2);
+    if (value !== null && !(field2 in EXCLUDED_FROM_ID)) idEntries.push([field2, idValue(field2, value)]);
     if (field2 in EXCLUDED_FIELDS) {
       inputs.push({ field: field2, value: EXCLUDED_FIELDS[field2], status: "excluded" });
       continue;
@@ -39407,6 +39418,10 @@ async function planImage(spec, opts, planned) {
         if (spec.base_image_of !== void 0) {
           parent = planned.get(spec.base_image_of);
           if (!parent) throw new Error(`image ${spec.base_image_of} must be planned before ${spec.id}`);
+          idEntries[idEntries.length - 1] = [
+            field2,
+            parent.flyteIdSource ?? parent.reference
+          ];
           hashed(field2, parent.reference, { field: field2, value: reprStr(parent.reference), status: "replaced" });
         } else hashed(field2, value);
         break;
@@ -39469,6 +39484,8 @@ async function planImage(spec, opts, planned) {
       status: "hashed"
     });
   }
+  const idSource = { type: "dict", entries: idEntries };
+  const imageId = createHash2("md5").update(pyRepr(idSource), "utf8").digest("base64url");
   const text = pyRepr({ type: "dict", entries });
   const specHash = createHash2("md5").update(text, "utf8").digest("base64url").replaceAll("-", "_");
   const tagFormat = raw.get("tag_format") ?? null;
@@ -39480,6 +39497,8 @@ async function planImage(spec, opts, planned) {
     flavor,
     specHash,
     tag: tag2,
+    imageId,
+    flyteIdSource: idSource,
     ...registry ? { registry } : {},
     repository,
     reference: `${repository}:${tag2}`,
@@ -45129,7 +45148,7 @@ async function renderFlyte(planned, opts) {
   const allLabels = labels(planned, opts);
   df.line(labelLine(spec, allLabels));
   df.line("# Set last, so a change of the spec id invalidates only this layer");
-  df.line(`ENV _F_IMG_ID=${dockerString(planned.specHash, { spec, path: "" })}`);
+  df.line(`ENV _F_IMG_ID=${dockerString(planned.imageId ?? planned.specHash, { spec, path: "" })}`);
   return renderedContext(planned, {
     dockerfile: df.text(),
     files,

@@ -46,6 +46,19 @@ export const EXCLUDED_FIELDS: Readonly<Record<string, string>> = {
   registry_config: 'a credentials file path (flytekit sets it to None before hashing)',
 };
 
+/** Fields flytekit's `ImageSpec.id` leaves out (it keeps `registry_config`, which only the tag drops). */
+const EXCLUDED_FROM_ID: Readonly<Record<string, true>> = {
+  pip_secret_mounts: true,
+  builder: true,
+  runtime_packages: true,
+};
+
+/** A field's value as flytekit holds it after `__post_init__`: `name` and `registry` lowercased. */
+function idValue(field: string, value: PyValue): ReprValue {
+  if ((field === 'name' || field === 'registry') && typeof value === 'string') return value.toLowerCase();
+  return value;
+}
+
 const EXTENSION_EXCLUDED: Readonly<Record<string, string>> = {
   secrets: 'build secrets do not change the image',
 };
@@ -144,6 +157,8 @@ export async function planImage(
   const shown = shownPath(spec);
   const resolve = (p: string): string => path.resolve(spec.dir, p);
   const entries: Array<[ReprValue, ReprValue]> = [];
+  // flytekit's `ImageSpec.id` (the image's `_F_IMG_ID`): the same dict before paths become digests.
+  const idEntries: Array<[ReprValue, ReprValue]> = [];
   const inputs: HashInput[] = [];
   const hashed = (field: string, value: ReprValue, input?: HashInput): void => {
     entries.push([field, value]);
@@ -170,6 +185,7 @@ export async function planImage(
   for (const field of FLYTEKIT_FIELDS) {
     if (!raw.has(field)) continue;
     const value = raw.get(field)!;
+    if (value !== null && !(field in EXCLUDED_FROM_ID)) idEntries.push([field, idValue(field, value)]);
     if (field in EXCLUDED_FIELDS) {
       inputs.push({ field, value: EXCLUDED_FIELDS[field]!, status: 'excluded' });
       continue;
@@ -192,6 +208,11 @@ export async function planImage(
         if (spec.base_image_of !== undefined) {
           parent = planned.get(spec.base_image_of);
           if (!parent) throw new Error(`image ${spec.base_image_of} must be planned before ${spec.id}`);
+          // asdict() turns a nested ImageSpec into its own dict of fields.
+          idEntries[idEntries.length - 1] = [
+            field,
+            (parent.flyteIdSource as ReprValue | undefined) ?? parent.reference,
+          ];
           hashed(field, parent.reference, { field, value: reprStr(parent.reference), status: 'replaced' });
         } else hashed(field, value);
         break;
@@ -263,6 +284,8 @@ export async function planImage(
     });
   }
 
+  const idSource: ReprValue = { type: 'dict', entries: idEntries };
+  const imageId = createHash('md5').update(pyRepr(idSource), 'utf8').digest('base64url');
   const text = pyRepr({ type: 'dict', entries });
   const specHash = createHash('md5').update(text, 'utf8').digest('base64url').replaceAll('-', '_');
   const tagFormat = raw.get('tag_format') ?? null;
@@ -276,6 +299,8 @@ export async function planImage(
     flavor,
     specHash,
     tag,
+    imageId,
+    flyteIdSource: idSource,
     ...(registry ? { registry } : {}),
     repository,
     reference: `${repository}:${tag}`,

@@ -199,7 +199,7 @@ export async function renderFlyte(planned: PlannedImage, opts: RenderOptions): P
   const allLabels = labels(planned, opts);
   df.line(labelLine(spec, allLabels));
   df.line('# Set last, so a change of the spec id invalidates only this layer');
-  df.line(`ENV _F_IMG_ID=${dockerString(planned.specHash, { spec, path: '' })}`);
+  df.line(`ENV _F_IMG_ID=${dockerString(planned.imageId ?? planned.specHash, { spec, path: '' })}`);
 
   return renderedContext(planned, {
     dockerfile: df.text(),

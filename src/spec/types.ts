@@ -185,6 +185,13 @@ export interface PlannedImage {
   flavor: Flavor;
   /** The hash alone (flytekit's `spec_hash`-style value). */
   specHash: string;
+  /**
+   * flytekit's `ImageSpec.id` for the same spec: the hash of its fields before paths become digests. flytekit
+   * images carry it as `_F_IMG_ID`, which `ImageSpec.is_container()` compares against.
+   */
+  imageId?: string;
+  /** The dict behind `imageId` (a child image's id embeds its parent's), as the hash stage serializes it. */
+  flyteIdSource?: unknown;
   /** The tag after `tag_format` (equals `specHash` without one). */
   tag: string;
   /** The registry images are pushed to (the spec's, or the one given instead), lowercased; none: not pushed. */
