@@ -45838,6 +45838,7 @@ function checkSecrets(ctx, env, log) {
     }
   }
 }
+var CONTAINER_BUILDER = "imagespec";
 async function chooseBuilder(contexts, opts, env, log) {
   const current = await inspectBuilder(opts.builder, env);
   if (opts.builder) return current;
@@ -45845,7 +45846,14 @@ async function chooseBuilder(contexts, opts, env, log) {
   const wantsExport = opts.cache !== "none";
   const lacking = multi && !canMultiPlatform(current) && "multi-platform builds" || wantsExport && !canExportCache(current) && "cache export";
   if (!lacking) return current;
-  const name = `imagespec-${process.pid}`;
+  const name = CONTAINER_BUILDER;
+  const existing = await inspectBuilder(name, env).catch(() => void 0);
+  if (existing && existing.driver === "docker-container") {
+    log.info(
+      `builder '${current.name}' (driver ${current.driver}) cannot do ${lacking}; using builder '${name}'`
+    );
+    return existing;
+  }
   log.info(
     `builder '${current.name}' (driver ${current.driver}) cannot do ${lacking}; creating docker-container builder '${name}'`
   );

@@ -92108,6 +92108,7 @@ function checkSecrets(ctx, env, log2) {
     }
   }
 }
+var CONTAINER_BUILDER = "imagespec";
 async function chooseBuilder(contexts, opts, env, log2) {
   const current = await inspectBuilder(opts.builder, env);
   if (opts.builder) return current;
@@ -92115,7 +92116,14 @@ async function chooseBuilder(contexts, opts, env, log2) {
   const wantsExport = opts.cache !== "none";
   const lacking = multi && !canMultiPlatform(current) && "multi-platform builds" || wantsExport && !canExportCache(current) && "cache export";
   if (!lacking) return current;
-  const name = `imagespec-${process.pid}`;
+  const name = CONTAINER_BUILDER;
+  const existing = await inspectBuilder(name, env).catch(() => void 0);
+  if (existing && existing.driver === "docker-container") {
+    log2.info(
+      `builder '${current.name}' (driver ${current.driver}) cannot do ${lacking}; using builder '${name}'`
+    );
+    return existing;
+  }
   log2.info(
     `builder '${current.name}' (driver ${current.driver}) cannot do ${lacking}; creating docker-container builder '${name}'`
   );

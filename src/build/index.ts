@@ -110,6 +110,9 @@ function checkSecrets(ctx: BuildContext, env: NodeJS.ProcessEnv, log: BuildLog):
   }
 }
 
+/** The docker-container builder created when the current one cannot do what a build needs. */
+export const CONTAINER_BUILDER = 'imagespec';
+
 /** Chooses the builder: the `builder` option, else the current one; a docker-container one when needed. */
 export async function chooseBuilder(
   contexts: BuildContext[],
@@ -125,7 +128,16 @@ export async function chooseBuilder(
     (multi && !canMultiPlatform(current) && 'multi-platform builds') ||
     (wantsExport && !canExportCache(current) && 'cache export');
   if (!lacking) return current;
-  const name = `imagespec-${process.pid}`;
+  // One builder of a fixed name, reused by later runs on the same machine (a self-hosted runner keeps its
+  // cache there and does not collect a builder per run).
+  const name = CONTAINER_BUILDER;
+  const existing = await inspectBuilder(name, env).catch(() => undefined);
+  if (existing && existing.driver === 'docker-container') {
+    log.info(
+      `builder '${current.name}' (driver ${current.driver}) cannot do ${lacking}; using builder '${name}'`,
+    );
+    return existing;
+  }
   log.info(
     `builder '${current.name}' (driver ${current.driver}) cannot do ${lacking}; creating docker-container builder '${name}'`,
   );
