@@ -59,13 +59,16 @@ describe('workflow files', () => {
     });
   }
 
-  it('the reusable workflow exposes the action outputs', () => {
+  it('the reusable workflow exposes every action output', () => {
     const wf = parse(readFileSync('.github/workflows/imagespec.yml', 'utf8')) as {
       on: { workflow_call: { outputs: Record<string, { value: string }> } };
+      jobs: { build: { outputs: Record<string, string> } };
     };
+    const action = parse(readFileSync('action.yml', 'utf8')) as { outputs: Record<string, unknown> };
     const outputs = wf.on.workflow_call.outputs;
-    for (const name of ['image', 'tag', 'digest', 'built', 'visibility', 'images']) {
-      expect(outputs[name]?.value).toBe(`\${{ jobs.build.outputs.${name} }}`);
+    for (const name of Object.keys(action.outputs)) {
+      expect(outputs[name]?.value, name).toBe(`\${{ jobs.build.outputs.${name} }}`);
+      expect(wf.jobs.build.outputs[name], name).toBe(`\${{ steps.imagespec.outputs.${name} }}`);
     }
   });
 });
