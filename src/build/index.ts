@@ -19,6 +19,7 @@ import { planCache, type CachePlan } from './cache.js';
 import { writeContext } from './context-dir.js';
 import { docker } from './docker.js';
 import { registriesOf, tempDockerConfig } from './docker-config.js';
+import { dockerfileImages } from './image-refs.js';
 import { ProgressParser, type ProgressSummary } from './progress.js';
 import type { BuildLog, BuildOptions, BuildResult } from './types.js';
 
@@ -187,7 +188,7 @@ export async function buildImage(
   const registries = registriesOf([
     planned.reference,
     planned.baseReference,
-    ...(/^FROM\s+(\S+)/gm.exec(ctx.dockerfile)?.slice(1) ?? []),
+    ...dockerfileImages(ctx.dockerfile),
   ]);
   const dockerConfig = await tempDockerConfig(registries, {
     ...opts.credentials,
