@@ -21,6 +21,7 @@ import { docker } from './docker.js';
 import { registriesOf, tempDockerConfig } from './docker-config.js';
 import { dockerfileImages } from './image-refs.js';
 import { ProgressParser, type ProgressSummary } from './progress.js';
+import { checkSecrets } from './secrets.js';
 import type { BuildLog, BuildOptions, BuildResult } from './types.js';
 
 export type { BuildLog, BuildOptions, BuildResult, CacheBackend, CacheReport } from './types.js';
@@ -96,21 +97,6 @@ export function buildArgs(
   return { args, cache, pushed };
 }
 
-/** Secrets must exist before the build starts, or buildx fails late with a less helpful message. */
-function checkSecrets(ctx: BuildContext, env: NodeJS.ProcessEnv, log: BuildLog): void {
-  for (const s of ctx.secrets) {
-    if (s.env) {
-      const value = env[s.env];
-      if (value === undefined) {
-        throw new UserError(
-          `images.${ctx.planned.spec.id}: secret '${s.id}' reads environment variable ${s.env}, which is not set; set it in the step's env`,
-        );
-      }
-      if (value) log.setSecret(value);
-    }
-  }
-}
-
 /** The docker-container builder created when the current one cannot do what a build needs. */
 export const CONTAINER_BUILDER = 'imagespec';
 
@@ -162,7 +148,7 @@ export async function buildImage(
   const env = opts.env ?? process.env;
   const log = opts.log ?? stderrLog;
   const planned = ctx.planned;
-  checkSecrets(ctx, env, log);
+  await checkSecrets(ctx, env, log);
   if (ctx.platforms.length > 1 && !canMultiPlatform(builder)) {
     throw new UserError(
       `images.${planned.spec.id}: builder '${builder.name}' (driver ${builder.driver}) cannot build ${ctx.platforms.join(', ')} at once; enable the containerd image store or use a docker-container builder (docker/setup-buildx-action)`,
