@@ -188,6 +188,7 @@ export async function run(settings: RunSettings): Promise<RunReport> {
   const buildOptions: BuildOptions = {
     ...settings.build,
     credentials: { ...settings.build.credentials, explicit: registryOptions.explicit ?? [] },
+    ...(registryOptions.insecure ? { insecure: registryOptions.insecure } : {}),
     push: canPush,
     log,
   };

@@ -3,6 +3,9 @@
  * to export caches and build several platforms; `docker-container` can), and the buildx and BuildKit
  * versions (the GitHub Actions cache service v2 needs buildx >= 0.21 and BuildKit >= 0.20).
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { docker } from './docker.js';
 
 export interface BuilderInfo {
@@ -94,12 +97,64 @@ export function canMultiPlatform(b: BuilderInfo): boolean {
   return b.driver !== 'docker' || b.containerdStore === true;
 }
 
+/**
+ * buildkitd.toml for the builder the action creates: each insecure registry (`host[:port]`, an `http://`
+ * prefix allowed) is reached over plain HTTP and without TLS verification, as the registry client does.
+ * Keys are written as TOML basic strings (JSON escaping is valid there), so an entry cannot add settings.
+ */
+export function buildkitdConfig(insecure: readonly string[]): string {
+  const hosts = [
+    ...new Set(
+      insecure
+        .map((h) =>
+          h
+            .trim()
+            .replace(/^https?:\/\//i, '')
+            .replace(/\/+$/, ''),
+        )
+        .filter(Boolean),
+    ),
+  ];
+  return hosts.map((h) => `[registry.${JSON.stringify(h)}]\n  http = true\n  insecure = true\n`).join('\n');
+}
+
+/**
+ * `docker buildx create` arguments for the action's docker-container builder: host networking so registries
+ * on the runner's loopback interface are reachable from BuildKit, and the buildkitd config when there is one.
+ */
+export function createBuilderArgs(name: string, configFile?: string): string[] {
+  return [
+    'buildx',
+    'create',
+    '--name',
+    name,
+    '--driver',
+    'docker-container',
+    '--driver-opt',
+    'network=host',
+    ...(configFile ? ['--buildkitd-config', configFile] : []),
+    '--bootstrap',
+  ];
+}
+
+export interface CreateBuilderOptions {
+  /** Registries BuildKit reaches over plain HTTP (the `insecure-registries` input). */
+  insecure?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+}
+
 /** Creates a docker-container builder (not made current) and returns its name. */
-export async function createContainerBuilder(name: string, env?: NodeJS.ProcessEnv): Promise<string> {
-  const res = await docker(
-    ['buildx', 'create', '--name', name, '--driver', 'docker-container', '--bootstrap'],
-    env ? { env } : {},
-  );
-  if (res.code !== 0) throw new Error(res.stderr.trim() || res.stdout.trim());
-  return name;
+export async function createContainerBuilder(name: string, opts: CreateBuilderOptions = {}): Promise<string> {
+  const config = buildkitdConfig(opts.insecure ?? []);
+  const dir = config ? await mkdtemp(path.join(tmpdir(), 'imagespec-buildkitd-')) : undefined;
+  try {
+    const file = dir ? path.join(dir, 'buildkitd.toml') : undefined;
+    if (file) await writeFile(file, config);
+    const res = await docker(createBuilderArgs(name, file), opts.env ? { env: opts.env } : {});
+    if (res.code !== 0) throw new Error(res.stderr.trim() || res.stdout.trim());
+    return name;
+  } finally {
+    // buildx copies the config into the builder when it creates it.
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -129,7 +129,7 @@ export async function chooseBuilder(
     `builder '${current.name}' (driver ${current.driver}) cannot do ${lacking}; creating docker-container builder '${name}'`,
   );
   try {
-    await createContainerBuilder(name, env);
+    await createContainerBuilder(name, { env, ...(opts.insecure ? { insecure: opts.insecure } : {}) });
     return await inspectBuilder(name, env);
   } catch (err) {
     log.warning(

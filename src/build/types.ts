@@ -21,6 +21,11 @@ export interface BuildOptions {
   /** Overrides `builder_options.network`. */
   network?: string;
   credentials?: CredentialOptions;
+  /**
+   * Registries reached over plain HTTP (`host[:port]`): written into the buildkitd config of the
+   * docker-container builder the build creates when it needs one.
+   */
+  insecure?: readonly string[];
   env?: NodeJS.ProcessEnv;
   log?: BuildLog;
 }

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildkitdConfig,
+  canExportCache,
+  canMultiPlatform,
+  createBuilderArgs,
+  type BuilderInfo,
+} from '../../src/build/builder.js';
+
+describe('buildkitdConfig', () => {
+  it('marks each insecure registry as plain HTTP without TLS verification', () => {
+    expect(
+      buildkitdConfig(['localhost:5000', 'http://registry.internal:8080/', 'registry.internal:8080']),
+    ).toBe(
+      [
+        '[registry."localhost:5000"]',
+        '  http = true',
+        '  insecure = true',
+        '',
+        '[registry."registry.internal:8080"]',
+        '  http = true',
+        '  insecure = true',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('is empty without insecure registries', () => {
+    expect(buildkitdConfig([])).toBe('');
+    expect(buildkitdConfig([' '])).toBe('');
+  });
+
+  it('keeps an entry inside its quoted key', () => {
+    const toml = buildkitdConfig(['evil"]\n[worker.oci]\n  enabled = false']);
+    expect(toml.split('\n')[0]).toBe('[registry."evil\\"]\\n[worker.oci]\\n  enabled = false"]');
+    expect(toml.split('\n')).toHaveLength(4);
+  });
+});
+
+describe('createBuilderArgs', () => {
+  it('creates a docker-container builder on the host network with the buildkitd config', () => {
+    expect(createBuilderArgs('imagespec', '/tmp/x/buildkitd.toml')).toEqual([
+      'buildx',
+      'create',
+      '--name',
+      'imagespec',
+      '--driver',
+      'docker-container',
+      '--driver-opt',
+      'network=host',
+      '--buildkitd-config',
+      '/tmp/x/buildkitd.toml',
+      '--bootstrap',
+    ]);
+  });
+
+  it('passes no config file when there is none', () => {
+    const args = createBuilderArgs('imagespec');
+    expect(args).not.toContain('--buildkitd-config');
+    expect(args).toContain('network=host');
+  });
+});
+
+describe('builder capabilities', () => {
+  const builder = (b: Partial<BuilderInfo>): BuilderInfo => ({
+    name: 'b',
+    driver: 'docker',
+    platforms: [],
+    ...b,
+  });
+  it('docker driver without the containerd image store can neither export a cache nor build several platforms', () => {
+    const classic = builder({ containerdStore: false });
+    expect(canExportCache(classic)).toBe(false);
+    expect(canMultiPlatform(classic)).toBe(false);
+    expect(canExportCache(builder({}))).toBe(false);
+  });
+  it('docker driver with the containerd image store and docker-container can do both', () => {
+    for (const b of [builder({ containerdStore: true }), builder({ driver: 'docker-container' })]) {
+      expect(canExportCache(b)).toBe(true);
+      expect(canMultiPlatform(b)).toBe(true);
+    }
+  });
+});
