@@ -11,7 +11,7 @@ import {
   type RegistryCheck,
   type RegistryOptions,
 } from './registry/index.js';
-import { loadSpecFile } from './spec/index.js';
+import { loadSpecFile, type SpecMode } from './spec/index.js';
 import type { ImageSpec, PlannedImage, SpecFile } from './spec/types.js';
 
 /** An image with the registry's answer about its tag. */
@@ -27,6 +27,11 @@ export interface TagOptions extends PlanImagesOptions {
   withParents?: boolean;
   /** Replaces every image's `platform` (and so its tag). */
   platforms?: string[];
+  /**
+   * How strictly the spec is checked: `strict` (default, for plan and build) or `hash` (tag and explain:
+   * every spec flytekit accepts gets its tag, even one a build would refuse).
+   */
+  mode?: SpecMode;
 }
 
 export interface PlanOptions extends TagOptions {
@@ -71,7 +76,10 @@ export function overridePlatforms(file: SpecFile, platforms: string[] | undefine
 
 /** Load → hash: the content-tagged images of a spec file, in build order. */
 export async function planTags(specPath: string, opts: TagOptions): Promise<PlannedImage[]> {
-  const file = overridePlatforms(await loadSpecFile(specPath), opts.platforms);
+  const file = overridePlatforms(
+    await loadSpecFile(specPath, { mode: opts.mode ?? 'strict' }),
+    opts.platforms,
+  );
   const hashOpts: PlanImagesOptions = { flavor: opts.flavor };
   if (opts.registry !== undefined) hashOpts.registry = opts.registry;
   const all = await planImages(file, hashOpts);

@@ -22,7 +22,7 @@ export const explain: Command = {
   ].join('\n'),
   async run(args: string[]): Promise<number> {
     const opts = parseHashArgs('explain', args, USAGE);
-    const selected = await planTags(opts.spec, opts);
+    const selected = await planTags(opts.spec, { ...opts, mode: 'hash' });
     process.stdout.write(explainText(selected));
     return 0;
   },

@@ -21,7 +21,7 @@ export const tag: Command = {
   ].join('\n'),
   async run(args: string[]): Promise<number> {
     const opts = parseHashArgs('tag', args, USAGE);
-    const selected = await planTags(opts.spec, opts);
+    const selected = await planTags(opts.spec, { ...opts, mode: 'hash' });
     for (const p of selected) process.stdout.write(`${p.reference}\n`);
     return 0;
   },

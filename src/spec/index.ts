@@ -5,28 +5,37 @@ import { UserError } from '../errors.js';
 import { readSpecFile } from './load.js';
 import { repositoryRoot } from './root.js';
 import type { Diagnostic, SpecFile } from './types.js';
+import type { SpecMode } from './schema.js';
 import { validateDocument } from './validate.js';
 
 export { parseSpecText, readSpecFile, childPath, type SpecDocument, type NodeInfo } from './load.js';
 export { validateDocument } from './validate.js';
 export { orderImages } from './graph.js';
-export { schemaValidator, schemaDiagnostics, toJson, SCHEMA } from './schema.js';
+export { schemaValidator, schemaDiagnostics, toJson, SCHEMA, type SpecMode } from './schema.js';
 export { repositoryRoot } from './root.js';
 export { displayValue } from './yaml11.js';
 
+export interface LoadOptions {
+  /** `strict` (default) for validate, plan, render and build; `hash` for tag and explain (SpecMode). */
+  mode?: SpecMode;
+}
+
 /** Read, validate and order a spec file; diagnostics instead of throwing. */
-export async function checkSpecFile(path: string): Promise<{ spec?: SpecFile; diagnostics: Diagnostic[] }> {
+export async function checkSpecFile(
+  path: string,
+  opts: LoadOptions = {},
+): Promise<{ spec?: SpecFile; diagnostics: Diagnostic[] }> {
   const { doc, diagnostics } = await readSpecFile(path);
   if (!doc) return { diagnostics };
   const root = await repositoryRoot(dirname(resolve(path)));
-  const result = await validateDocument(doc, root);
+  const result = await validateDocument(doc, root, opts.mode);
   if (result.diagnostics.length > 0) return { diagnostics: result.diagnostics };
   return { spec: { file: resolve(path), images: result.images }, diagnostics: [] };
 }
 
 /** Read, validate and order a spec file. Throws UserError carrying every diagnostic. */
-export async function loadSpecFile(path: string): Promise<SpecFile> {
-  const { spec, diagnostics } = await checkSpecFile(path);
+export async function loadSpecFile(path: string, opts: LoadOptions = {}): Promise<SpecFile> {
+  const { spec, diagnostics } = await checkSpecFile(path, opts);
   if (!spec) {
     const n = diagnostics.length;
     throw new UserError(`${path}: ${n} problem${n === 1 ? '' : 's'} in the spec file`, diagnostics);

@@ -7,7 +7,7 @@ import schemaJson from '../../schema/imagespec.schema.json' with { type: 'json' 
 import type { SpecDocument } from './load.js';
 import { childPath } from './load.js';
 import { didYouMean } from './suggest.js';
-import type { Diagnostic, PyValue, SourcePos } from './types.js';
+import { FLYTEKIT_FIELDS, type Diagnostic, type PyValue, type SourcePos } from './types.js';
 import { displayValue, pyTypeName } from './yaml11.js';
 import { userRecord } from '../util/record.js';
 
@@ -116,11 +116,60 @@ function fieldName(path: string): string {
   return path === '' ? 'the spec file' : path;
 }
 
+/**
+ * How strictly a spec is checked. `strict` (validate, plan, render, build): everything this tool needs to
+ * build safely. `hash` (tag, explain): only what flytekit itself refuses, so every spec pyflyte accepts
+ * gets its tag (docs/spec.md, "Validation levels").
+ */
+export type SpecMode = 'strict' | 'hash';
+
+const FLYTEKIT = new Set<string>(FLYTEKIT_FIELDS);
+/** Fields flytekit's `ImageSpec.__post_init__` requires to be a list of strings (or None). */
+const FLYTEKIT_STRING_LISTS = new Set([
+  'packages',
+  'conda_channels',
+  'conda_packages',
+  'apt_packages',
+  'pip_extra_index_url',
+  'entrypoint',
+  'commands',
+]);
+
+/** The image field an error is about (`packages` for `/images/app/packages/0`), if any. */
+function imageField(root: PyValue, pointer: string): string | undefined {
+  const segs = pointer.split('/').slice(1);
+  const isMap =
+    root !== null &&
+    typeof root === 'object' &&
+    !Array.isArray(root) &&
+    root.type === 'dict' &&
+    root.entries.some(([k]) => k === 'images');
+  return isMap ? (segs[0] === 'images' ? segs[2] : undefined) : segs[0];
+}
+
+/**
+ * Whether flytekit itself refuses what this schema error is about: unknown fields and the document
+ * structure (`ImageSpec(**d)` raises TypeError), extension fields (flytekit has none of them), `name`
+ * that is not a string, the string-list fields and `pip_secret_mounts` pairs `__post_init__` checks,
+ * and `registry` names its `validate_container_registry_name` rejects (the same pattern as the schema's).
+ * Formats this tool adds for safe builds (versions, env names, apt names, URLs, platforms) are not.
+ */
+function flytekitRefuses(root: PyValue, e: ErrorObject): boolean {
+  const field = imageField(root, e.instancePath);
+  if (field === undefined || !FLYTEKIT.has(field)) return true;
+  if (FLYTEKIT_STRING_LISTS.has(field)) return e.keyword === 'type';
+  if (field === 'pip_secret_mounts') return ['type', 'minItems', 'maxItems'].includes(e.keyword);
+  // flytekit checks the registry only when it is truthy.
+  if (field === 'registry') return e.keyword === 'type' || (e.keyword === 'pattern' && e.data !== '');
+  if (field === 'name') return e.keyword === 'type';
+  return false;
+}
+
 /** Validate a document against the JSON Schema; every problem becomes a diagnostic at the offending node. */
-export function schemaDiagnostics(doc: SpecDocument): Diagnostic[] {
+export function schemaDiagnostics(doc: SpecDocument, mode: SpecMode = 'strict'): Diagnostic[] {
   const validate = schemaValidator();
   if (validate(toJson(doc.value))) return [];
-  const errors = validate.errors ?? [];
+  const errors = (validate.errors ?? []).filter((e) => mode === 'strict' || flytekitRefuses(doc.value, e));
   const combinators = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
   const out: Diagnostic[] = [];
   const seen = new Set<string>();

@@ -5,12 +5,20 @@ import type { SpecDocument } from './load.js';
 import { childPath } from './load.js';
 import { field, specPath, type ImageContext, type ImageSource } from './image.js';
 import { COMMON_PLATFORMS, TAG_RE, isBareName, referenceProblem, platformProblem } from './reference.js';
+import type { SpecMode } from './schema.js';
 import { didYouMean } from './suggest.js';
 import type { Diagnostic, PyValue, SourcePos } from './types.js';
 import { displayValue, pyTypeName } from './yaml11.js';
 
-/** Mapping keys that YAML typed as something other than a string (`on:` is True, `1:` is 1). */
-export function keyDiagnostics(doc: SpecDocument): Diagnostic[] {
+/**
+ * Mapping keys that YAML typed as something other than a string (`on:` is True, `1:` is 1).
+ * With `fieldsOnly`, only keys of the document, of `images:` and of an image (the ones Python passes as
+ * keywords to `ImageSpec(**d)`, which must be strings); keys inside field values such as `env` are
+ * left to the field.
+ */
+export function keyDiagnostics(doc: SpecDocument, fieldsOnly = false): Diagnostic[] {
+  const structural = (path: string): boolean =>
+    path === '' || path === 'images' || /^images(\.[A-Za-z_][A-Za-z0-9_-]*|\[[^\]]*\])$/.test(path);
   const out: Diagnostic[] = [];
   const walk = (value: PyValue, path: string, freeForm: boolean): void => {
     if (Array.isArray(value)) {
@@ -21,7 +29,7 @@ export function keyDiagnostics(doc: SpecDocument): Diagnostic[] {
     for (const [k, v] of value.entries) {
       if (typeof k === 'string' && k.startsWith('x-')) continue; // ignored anchor/notes fields
       const p = childPath(path, k);
-      if (typeof k !== 'string' && !freeForm) {
+      if (typeof k !== 'string' && !freeForm && (!fieldsOnly || structural(path))) {
         const node = doc.nodes.get(p);
         const at = node?.keyPos ??
           node?.pos ??
@@ -75,6 +83,7 @@ async function checkPath(
   path: string,
   written: string,
   kind: 'file' | 'directory' | 'any',
+  contained = true,
 ): Promise<boolean> {
   const at = ctx.doc.nodes.get(path)?.pos ?? { file: ctx.doc.file, line: 1, col: 1 };
   const abs = specPath(ctx.dir, written);
@@ -101,7 +110,7 @@ async function checkPath(
     );
     return false;
   }
-  if (!isInside(ctx.root, real)) {
+  if (contained && !isInside(ctx.root, real)) {
     report(
       ctx,
       at,
@@ -380,13 +389,43 @@ async function checkImage(src: ImageSource, ctx: Ctx): Promise<void> {
   }
 }
 
+/**
+ * The checks of the `hash` mode (tag, explain): the files the tag reads must exist and have the right
+ * kind. Containment in the repository, lock-file rules and formats are left to the strict mode; values
+ * of the wrong type are left to the hash stage, which names the field.
+ */
+async function checkHashInputs(src: ImageSource, ctx: Ctx): Promise<void> {
+  const p = (name: string) => (src.prefix ? `${src.prefix}.${name}` : name);
+  const paths: Array<[string, 'file' | 'directory']> = [
+    ['requirements', 'file'],
+    ['source_root', 'directory'],
+    ['dockerfile', 'file'],
+    ['build_context', 'directory'],
+    ['dockerignore', 'file'],
+  ];
+  for (const [name, kind] of paths) {
+    const value = field(src, name);
+    // flytekit skips falsy values ('' included); extension fields are already checked by the schema.
+    if (typeof value === 'string' && value !== '') await checkPath(ctx, p(name), value, kind, false);
+  }
+  const copy = field(src, 'copy');
+  if (Array.isArray(copy)) {
+    for (let i = 0; i < copy.length; i++) {
+      const entry = copy[i];
+      if (typeof entry === 'string' && entry !== '')
+        await checkPath(ctx, childPath(p('copy'), i), entry, 'any', false);
+    }
+  }
+}
+
 /** Semantic checks of every image; fields that already failed schema validation are skipped. */
 export async function semanticDiagnostics(
   sources: ImageSource[],
   context: ImageContext,
   failed: ReadonlySet<string>,
+  mode: SpecMode = 'strict',
 ): Promise<Diagnostic[]> {
   const ctx: Ctx = { ...context, root: resolve(context.root), out: [], failed };
-  for (const src of sources) await checkImage(src, ctx);
+  for (const src of sources) await (mode === 'strict' ? checkImage(src, ctx) : checkHashInputs(src, ctx));
   return ctx.out;
 }

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import type { SpecDocument } from './load.js';
 import { orderImages } from './graph.js';
 import { imageSources, typedImage, type ImageContext } from './image.js';
-import { schemaDiagnostics } from './schema.js';
+import { schemaDiagnostics, type SpecMode } from './schema.js';
 import { keyDiagnostics, semanticDiagnostics } from './semantic.js';
 import type { Diagnostic, ImageSpec } from './types.js';
 
@@ -20,17 +20,24 @@ function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
   return [...list].sort((a, b) => a.line - b.line || a.col - b.col || a.message.localeCompare(b.message));
 }
 
-/** Validate a document and return its images in build order (parents first), or every problem found. */
-export async function validateDocument(doc: SpecDocument, root: string): Promise<Validated> {
+/**
+ * Validate a document and return its images in build order (parents first), or every problem found.
+ * `mode` is `strict` for validate/plan/render/build, `hash` for tag/explain (see SpecMode).
+ */
+export async function validateDocument(
+  doc: SpecDocument,
+  root: string,
+  mode: SpecMode = 'strict',
+): Promise<Validated> {
   const file = resolve(doc.file);
   const dir = dirname(file);
-  const keyProblems = keyDiagnostics(doc);
-  const schemaProblems = schemaDiagnostics(doc);
+  const keyProblems = keyDiagnostics(doc, mode === 'hash');
+  const schemaProblems = schemaDiagnostics(doc, mode);
   const sources = imageSources(doc);
   const keys = new Set(sources.filter((s) => s.inMap).map((s) => s.id));
   const ctx: ImageContext = { doc, file, dir, root, keys };
   const failed = new Set([...keyProblems, ...schemaProblems].map((d) => d.path));
-  const semantic = await semanticDiagnostics(sources, ctx, failed);
+  const semantic = await semanticDiagnostics(sources, ctx, failed, mode);
   const diagnostics = [...keyProblems, ...schemaProblems, ...semantic];
   if (diagnostics.length > 0) return { images: [], diagnostics: sortDiagnostics(diagnostics) };
   const images = sources.map((s) => typedImage(s, ctx));

@@ -195,3 +195,20 @@ describe('imagespec tag and explain', () => {
     expect(explain.stdout).not.toContain('cache/blob');
   });
 });
+
+describe('imagespec tag and explain take every spec flytekit accepts', () => {
+  it('tags a spec that validate refuses (python_version "3", env {A: 1}, platform: null)', async () => {
+    const dir = await specDir('lenient', {
+      'imagespec.yaml': 'name: lenient\npython_version: "3"\nenv: {A: 1}\nplatform: null\n',
+    });
+    const tagged = await imagespec(dir, 'tag', '--flavor', 'flyte', 'imagespec.yaml');
+    expect(tagged.code).toBe(0);
+    expect(tagged.stdout).toMatch(/^lenient:[A-Za-z0-9_]{22}\n$/);
+    const explained = await imagespec(dir, 'explain', '--flavor', 'flyte', 'imagespec.yaml');
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toContain("{'A': 1}");
+    const validated = await imagespec(dir, 'validate', 'imagespec.yaml');
+    expect(validated.code).toBe(1);
+    expect(validated.stderr).toContain('python_version');
+  });
+});
