@@ -30,6 +30,7 @@ import {
 import { renderBuild, sourceFromEnv } from './render/index.js';
 import type { ImageReport, RunReport } from './report/types.js';
 import type { Flavor, PlannedImage } from './spec/types.js';
+import { mountsRan } from './mount-cache/index.js';
 import type { MountCacheRunner } from './mount-cache/run.js';
 
 export interface RunSettings {
@@ -208,7 +209,7 @@ export async function run(settings: RunSettings): Promise<RunReport> {
     report.cache = cacheLine(result);
     report.warnings.push(...result.warnings);
     if (mounts && settings.mountCache) {
-      const line = await settings.mountCache.after(mounts);
+      const line = await settings.mountCache.after(mounts, mountsRan(result.cache));
       report.cache = `${report.cache}; ${line.summary}`;
       report.warnings.push(...line.warnings);
       for (const w of line.warnings) log.warning(w);

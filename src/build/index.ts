@@ -228,6 +228,8 @@ export async function buildImage(
         ...(exported !== undefined ? { exported } : {}),
         cachedSteps: progress.cachedSteps,
         totalSteps: progress.steps,
+        mountSteps: progress.mountSteps,
+        mountStepsRun: progress.mountStepsRun,
         warnings: cache.warnings,
       },
       warnings,

@@ -17,6 +17,9 @@ export interface ProgressSummary {
   /** Build steps (`[stage n/m] ...`) and how many were answered from cache. */
   steps: number;
   cachedSteps: number;
+  /** Steps that use a BuildKit cache mount (`RUN --mount=type=cache`), and how many of them really ran. */
+  mountSteps: number;
+  mountStepsRun: number;
   /** The cache export vertex, when one ran. */
   cacheExport?: Vertex;
   failed?: Vertex;
@@ -37,6 +40,9 @@ function fromCache(v: Vertex): boolean {
   if (/\] FROM /.test(v.name) || v.error !== undefined) return false;
   return v.lines.length > 0 && v.lines.every((line) => LAYER_TRANSFER.test(line));
 }
+
+/** A step whose instruction mounts a cache (`--mount=type=cache,...` or `--mount=id=x,type=cache`). */
+const CACHE_MOUNT = /\s--mount=(?:[^\s,]+,)*type=cache\b/;
 
 const CACHE_EXPORT = /^(exporting to GitHub Actions Cache|exporting cache to|exporting cache)/;
 
@@ -70,12 +76,15 @@ export class ProgressParser {
   summary(): ProgressSummary {
     const vertices = [...this.byId.values()];
     const steps = vertices.filter((v) => /^\[[^\]]*\d+\/\d+\]/.test(v.name));
+    const mountSteps = steps.filter((v) => CACHE_MOUNT.test(v.name));
     const cacheExport = vertices.find((v) => CACHE_EXPORT.test(v.name));
     const failed = vertices.find((v) => v.error !== undefined && !CACHE_EXPORT.test(v.name));
     return {
       vertices,
       steps: steps.length,
       cachedSteps: steps.filter(fromCache).length,
+      mountSteps: mountSteps.length,
+      mountStepsRun: mountSteps.filter((v) => !fromCache(v)).length,
       ...(cacheExport ? { cacheExport } : {}),
       ...(failed ? { failed } : {}),
       errors: this.errors,

@@ -46,6 +46,9 @@ export interface CacheReport {
   /** Steps answered from cache / all steps that ran. */
   cachedSteps: number;
   totalSteps: number;
+  /** Steps using a BuildKit cache mount, and those of them that ran (not answered from cache). */
+  mountSteps: number;
+  mountStepsRun: number;
   warnings: string[];
 }
 

@@ -1,5 +1,6 @@
 import { mkdir, readdir, lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { CacheReport } from '../build/types.js';
 import { errorMessage } from '../errors.js';
 import { extractMount, injectMount, type DanceOptions } from './dance.js';
 import type { MountCacheKey } from './keys.js';
@@ -156,4 +157,16 @@ export function parseSize(text: string): number | undefined {
   if (!match) return undefined;
   const power = ' KMGT'.indexOf((match[2] ?? '').toUpperCase() || ' ');
   return Math.round(Number(match[1]) * 1024 ** power);
+}
+
+/**
+ * Whether the build ran a step that fills a cache mount. When every such step came from the layer cache
+ * the mounts hold only what was restored (perhaps a partial match), which must not be saved under the exact
+ * key. When the log named no mounting step, any step that ran counts.
+ */
+export function mountsRan(
+  cache: Pick<CacheReport, 'mountSteps' | 'mountStepsRun' | 'cachedSteps' | 'totalSteps'>,
+): boolean {
+  if (cache.mountSteps > 0) return cache.mountStepsRun > 0;
+  return cache.cachedSteps < cache.totalSteps;
 }

@@ -53,10 +53,10 @@ export interface MountCacheLine {
   warnings: string[];
 }
 
-/** The two hooks the run calls around each build. */
+/** The two hooks the run calls around each build; `after` saves only when `ran` (see `mountsRan` in index.ts). */
 export interface MountCacheRunner {
   before(ctx: BuildContext, builder: string): Promise<MountCacheState>;
-  after(state: MountCacheState): Promise<MountCacheLine>;
+  after(state: MountCacheState, ran?: boolean): Promise<MountCacheLine>;
 }
 
 /** What fills a mount: the values of the fields it depends on, as hashed for the tag. */
@@ -102,16 +102,20 @@ export function mountCacheRunner(opts: MountCacheRunnerOptions): MountCacheRunne
       );
       return { ctx, builder, restored, warnings };
     },
-    async after(state) {
-      const saved = await saveMountCaches(state.restored, settings(state.builder, state.ctx.planned.spec.id));
+    async after(state, ran = true) {
+      const saved = ran
+        ? await saveMountCaches(state.restored, settings(state.builder, state.ctx.planned.spec.id))
+        : { savedKeys: [], savedBytes: 0, warnings: [] };
       const hits = state.restored
         .map((r) => `${r.key.mount.id.replace(/^imagespec-/, '')} ${r.hit}`)
         .join(', ');
       const savedText = opts.restoreOnly
         ? 'restore only'
-        : saved.savedKeys.length > 0
-          ? `saved ${saved.savedKeys.length} (${formatBytes(saved.savedBytes)} of ${formatBytes(opts.budgetBytes)} budget)`
-          : 'nothing to save';
+        : !ran
+          ? 'not saved: every step using them came from the layer cache'
+          : saved.savedKeys.length > 0
+            ? `saved ${saved.savedKeys.length} (${formatBytes(saved.savedBytes)} of ${formatBytes(opts.budgetBytes)} budget)`
+            : 'nothing to save';
       return {
         summary: state.restored.length > 0 ? `mounts: ${hits}; ${savedText}` : 'mounts: none',
         warnings: [...state.warnings, ...saved.warnings],

@@ -48,3 +48,36 @@ describe('ProgressParser', () => {
     expect(summary.failed?.lines).toContain('something went wrong');
   });
 });
+
+describe('cache mount steps', () => {
+  const pip =
+    '[3/4] RUN --mount=type=cache,id=imagespec-pip,target=/root/.cache/pip,sharing=locked pip install -r /tmp/requirements.txt';
+  const apt =
+    '[2/4] RUN --mount=id=imagespec-apt-cache,type=cache,target=/var/cache/apt apt-get install -y curl';
+
+  it('counts the steps that mount a cache and those of them that ran', () => {
+    const summary = parse(
+      [
+        '#5 [1/4] FROM docker.io/library/python:3.12-slim',
+        '#5 DONE 0.1s',
+        `#6 ${apt}`,
+        '#6 CACHED',
+        `#7 ${pip}`,
+        '#7 0.5 Collecting requests',
+        '#7 DONE 3.0s',
+        '#8 [4/4] RUN --mount=type=secret,id=tok true',
+        '#8 DONE 0.1s',
+      ].join('\n'),
+    );
+    expect(summary.mountSteps).toBe(2);
+    expect(summary.mountStepsRun).toBe(1);
+  });
+
+  it('counts none as run when every mounting step came from the layer cache', () => {
+    const summary = parse(
+      [`#6 ${apt}`, '#6 CACHED', `#7 ${pip}`, `#7 ${digest} 1.2MB / 1.2MB done`, '#7 DONE 0.1s'].join('\n'),
+    );
+    expect(summary.mountSteps).toBe(2);
+    expect(summary.mountStepsRun).toBe(0);
+  });
+});
