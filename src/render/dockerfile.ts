@@ -21,10 +21,13 @@ export class DockerfileWriter {
   /**
    * A RUN instruction: mount flags first (one per line), then the shell script lines. Script lines are
    * joined by the continuation, so each must be complete shell up to a separator (`;`, `&&`, `then`, ...).
+   * A part that is blank or starts with `#` stays on the line before it: the Dockerfile parser drops such
+   * lines inside a continuation, which would carry the RUN on into the next instruction.
    */
   run(mounts: string[], script: string[]): this {
-    const parts = [...mounts, ...script];
-    return this.line(`RUN ${parts.join(' \\\n    ')}`);
+    const [first = '', ...rest] = [...mounts, ...script];
+    const text = rest.reduce((acc, part) => acc + (/^\s*(#|$)/.test(part) ? ' ' : ' \\\n    ') + part, first);
+    return this.line(`RUN ${text}`);
   }
 
   text(): string {

@@ -4,7 +4,6 @@
  * uv from a generated requirements file, flytekit added when absent, the `flytekit` user, `/root` as
  * workdir, `PYTHONPATH=/root`, and `_F_IMG_ID` set last. Spec values are quoted where flytekit pastes them.
  */
-import { UserError } from '../errors.js';
 import type { PlannedImage } from '../spec/types.js';
 import { readFileSync } from 'node:fs';
 import {
@@ -25,7 +24,7 @@ import {
 import type { ContextFile } from './context.js';
 import { CACHE_MOUNTS, CONDA_ENV, DEFAULT_FLYTE_PYTHON } from './defaults.js';
 import { DockerfileWriter, cacheMount } from './dockerfile.js';
-import { dockerString, shQuote, singleLine } from './quote.js';
+import { commandLine, dockerString, fieldPath, shQuote, singleLine, specError } from './quote.js';
 import type { BuildContext, CacheMount, RenderOptions } from './types.js';
 
 /** flytekit's rule: the requirement's leading name is exactly `flytekit`. */
@@ -39,7 +38,7 @@ export async function renderFlyte(planned: PlannedImage, opts: RenderOptions): P
   const warnings: string[] = [];
   if (spec.python_installer === 'pip') {
     warnings.push(
-      `images.${spec.id}: the flyte flavor installs with uv (as flytekit does); python_installer is ignored`,
+      `${fieldPath(spec, 'python_installer')}: the flyte flavor installs with uv (as flytekit does); python_installer is ignored`,
     );
   }
   const tools = toolImages(spec);
@@ -80,10 +79,7 @@ export async function renderFlyte(planned: PlannedImage, opts: RenderOptions): P
   if (spec.python_exec) {
     for (const field of ['conda_packages', 'conda_channels'] as const) {
       if (spec[field].length > 0) {
-        const pos = spec.pos(field);
-        throw new UserError(
-          `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.${field}: not supported with python_exec (as in flytekit)`,
-        );
+        throw specError({ spec, path: field }, 'not supported with python_exec (as in flytekit)');
       }
     }
     pythonExec = dockerString(spec.python_exec, { spec, path: 'python_exec' });
@@ -187,7 +183,7 @@ export async function renderFlyte(planned: PlannedImage, opts: RenderOptions): P
   files.push(...trees.source, ...trees.copy);
 
   if (spec.commands.length > 0) {
-    spec.commands.forEach((c, i) => singleLine(c, { spec, path: `commands[${i}]` }));
+    spec.commands.forEach((c, i) => commandLine(c, { spec, path: `commands[${i}]` }));
     df.section('Commands').run(
       [cacheMount(uv.id, uv.target), uvMount, ...secretMounts],
       [spec.commands.join(' && ')],

@@ -3,7 +3,6 @@
  * base → apt → conda (micromamba) → Python packages → copied files → source → commands → env,
  * entrypoint, labels.
  */
-import { UserError } from '../errors.js';
 import type { ImageSpec, PlannedImage } from '../spec/types.js';
 import {
   aptInstallScript,
@@ -24,7 +23,7 @@ import {
 import type { ContextFile } from './context.js';
 import { CACHE_MOUNTS, CONDA_ENV, VENV } from './defaults.js';
 import { DockerfileWriter, cacheMount } from './dockerfile.js';
-import { shQuote, singleLine } from './quote.js';
+import { commandLine, fieldPath, shQuote, specError } from './quote.js';
 import type { BuildContext, CacheMount, RenderOptions } from './types.js';
 
 /** Where generated files are bind-mounted during RUN steps (never part of a layer). */
@@ -101,9 +100,9 @@ function pythonStep(spec: ImageSpec, uvImage: string, mounted: MountedSecret[]):
 
   if (reqs.kind === 'uv.lock' || reqs.kind === 'poetry.lock') {
     if (spec.python_installer === 'pip') {
-      const pos = spec.pos('python_installer');
-      throw new UserError(
-        `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}: ${reqs.kind} is installed with uv; remove python_installer: pip`,
+      throw specError(
+        { spec, path: 'python_installer' },
+        `${reqs.kind} is installed with uv; remove python_installer: pip`,
       );
     }
     const project = `${MOUNT_DIR}/project`;
@@ -192,7 +191,20 @@ export async function renderGeneric(planned: PlannedImage, opts: RenderOptions):
   const base = baseImage(planned);
   if (spec.base_image && spec.python_version && spec.conda_packages.length === 0) {
     warnings.push(
-      `images.${spec.id}: python_version ${spec.python_version} is not installed: with base_image, the base's Python is used (add conda_packages to get a conda Python of that version)`,
+      `${fieldPath(spec, 'python_version')}: python_version ${spec.python_version} is not installed: with base_image, the base's Python is used (add conda_packages to get a conda Python of that version)`,
+    );
+  }
+
+  if (spec.python_exec) {
+    warnings.push(
+      `${fieldPath(spec, 'python_exec')}: not used by the generic flavor, which installs into the base image's ` +
+        'Python (or a venv made from it); remove python_exec, or use flavor: flyte',
+    );
+  }
+  if (spec.runtime_packages.length > 0) {
+    warnings.push(
+      `${fieldPath(spec, 'runtime_packages')}: not used by the generic flavor (flytekit installs them when a ` +
+        'Flyte task starts); list them in packages to install them into the image',
     );
   }
 
@@ -234,7 +246,7 @@ export async function renderGeneric(planned: PlannedImage, opts: RenderOptions):
     df.section('Commands');
     spec.commands.forEach((cmd, i) => {
       // Commands are shell by design; they only have to stay on their own RUN line.
-      singleLine(cmd, { spec, path: `commands[${i}]` });
+      commandLine(cmd, { spec, path: `commands[${i}]` });
       df.run(
         mounted.map((m) => m.mount),
         [cmd],

@@ -18,12 +18,36 @@ export interface ValueSource {
   path: string;
 }
 
-function fail(src: ValueSource, message: string): never {
+/**
+ * A field's path as the spec stage reports it: relative to the document, so `packages[1]` in a single-image
+ * file and `images.app.packages[1]` in an `images:` map.
+ */
+export function fieldPath(spec: ImageSpec, path: string): string {
+  const prefix = spec.fieldPrefix ?? `images.${spec.id}`;
+  if (!prefix) return path;
+  return path ? `${prefix}.${path}` : prefix;
+}
+
+/**
+ * The error for a spec value the renderer cannot use, as one Diagnostic like the spec stage's own problems
+ * (the CLI prints `FILE:LINE:COL: error: PATH: MESSAGE`; the action annotates the line).
+ */
+export function specError(src: ValueSource, message: string): UserError {
   const pos = src.spec.pos(src.path);
-  const where = src.path ? `images.${src.spec.id}.${src.path}` : `images.${src.spec.id}`;
-  throw new UserError(`${pos.file}:${pos.line}:${pos.col}: ${where}: ${message}`, [
-    { file: pos.file, line: pos.line, col: pos.col, path: where, message },
+  const where = fieldPath(src.spec, src.path);
+  return new UserError(`${pos.file}: 1 problem in the spec file`, [
+    {
+      file: pos.file,
+      line: pos.line,
+      col: pos.col,
+      path: where,
+      message: where ? `${where}: ${message}` : message,
+    },
   ]);
+}
+
+function fail(src: ValueSource, message: string): never {
+  throw specError(src, message);
 }
 
 // Control characters other than tab, including CR, LF, DEL and the Unicode line separators.
@@ -37,6 +61,24 @@ export function singleLine(value: string, src: ValueSource): string {
       src,
       `the value ${JSON.stringify(value)} contains a line break or control character, which a Dockerfile ` +
         'line cannot hold; write it on one line',
+    );
+  }
+  return value;
+}
+
+/**
+ * A `commands` entry: shell by design, but it has to end its own RUN line. Besides line breaks, a trailing
+ * backslash (BuildKit continues any line ending in `\\` plus blanks, however many backslashes) would join
+ * the next instruction to the command.
+ */
+export function commandLine(value: string, src: ValueSource): string {
+  singleLine(value, src);
+  if (value.trim() === '') fail(src, 'the command is empty; remove it');
+  if (/\\[ \t]*$/.test(value)) {
+    fail(
+      src,
+      `the command ${JSON.stringify(value)} ends with a backslash, which would continue the RUN line into ` +
+        'the next Dockerfile instruction; remove the trailing backslash (each command is one line)',
     );
   }
   return value;

@@ -123,6 +123,7 @@ export function typedImage(src: ImageSource, ctx: ImageContext): ImageSpec {
 
   const spec: ImageSpec = {
     id: src.inMap ? src.id : name,
+    fieldPrefix: src.prefix,
     file: ctx.file,
     dir: ctx.dir,
     root: ctx.root,

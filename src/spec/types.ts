@@ -110,6 +110,8 @@ export interface ImageSpec {
    * `name` = its key (first entry), and `base_image` naming another image stays that key (see `base_image_of`).
    */
   raw: ReadonlyMap<string, PyValue>;
+  /** Field path of the image in its file: '' for a single-image file, `images.app` in a map (absent: `images.<id>`). */
+  fieldPrefix?: string;
   /** Position of a field path (e.g. `packages[1]`, relative to this image) or of the image itself for ''. */
   pos: (path: string) => SourcePos;
 

@@ -361,7 +361,7 @@ describe('imagespec build', () => {
   });
 
   it('keeps hostile spec values as data in a real build', async () => {
-    const hostile = `"; touch /pwned; echo "$(touch /pwned2) \`id\` \\ ${run}`;
+    const hostile = `"; touch /pwned; echo "$(touch /pwned2) \`id\` $HOME \${PATH} $$ \\ ${run}`;
     const spec = await specDir(
       'inject',
       [

@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { renderBuild } from '../../src/render/index.js';
 import type { Flavor, ImageSpec } from '../../src/spec/types.js';
-import { image, planned } from './render-support.js';
+import { image, planned, printed } from './render-support.js';
 
 /** One value per field; every field that reaches the Dockerfile gets the value under test. */
 function specWith(v: string): ImageSpec {
@@ -154,8 +154,8 @@ describe('injection corpus', () => {
     for (const v of ['a\nUSER root', 'a\rb', 'x\\\nRUN id', 'nul\u0000', 'sep\u2028']) {
       const err = await render(v, 'generic').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UserError);
-      expect((err as UserError).message).toMatch(
-        /imagespec\.yaml:3:5: images\.app\.\S+: [\s\S]*line break or control character/,
+      expect(printed(err)).toMatch(
+        /imagespec\.yaml:3:5: error: images\.app\.\S+: [\s\S]*line break or control character/,
       );
     }
   });
@@ -167,7 +167,76 @@ describe('injection corpus', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(UserError);
-    expect((err as Error).message).toContain('images.app.commands[0]');
+    expect(printed(err)).toContain('images.app.commands[0]');
+  });
+
+  describe('commands', () => {
+    const withCommand = (v: string, flavor: Flavor) =>
+      renderBuild(planned(image({ commands: [v, 'echo last'], env: { A: 'b' } }), { flavor }));
+    const continues = (v: string) => /\\[ \t]*$/.test(v);
+
+    for (const flavor of ['generic', 'flyte'] as const) {
+      test(`${flavor}: no command adds or swallows an instruction`, async () => {
+        const benign = shape((await withCommand('echo benign', flavor)).dockerfile);
+        for (const v of CORPUS.filter((c) => !continues(c))) {
+          const s = shape((await withCommand(v, flavor)).dockerfile);
+          expect(s.keywords, v).toEqual(benign.keywords);
+          expect(s.props, v).toEqual(benign.props);
+        }
+      });
+
+      test(`${flavor}: a trailing backslash is rejected with the field, position and fix`, async () => {
+        const values = [
+          'echo hi \\',
+          'echo hi \\\\',
+          'echo hi \\\\\\',
+          'echo hi \\ \t',
+          ...CORPUS.filter(continues),
+        ];
+        expect(values.length).toBeGreaterThan(5);
+        for (const v of values) {
+          const err = await withCommand(v, flavor).catch((e: unknown) => e);
+          expect(err, v).toBeInstanceOf(UserError);
+          expect(printed(err)).toMatch(
+            /^\S*imagespec\.yaml:3:5: error: images\.app\.commands\[0\]: .*remove the trailing backslash \(each command is one line\)/,
+          );
+          expect((err as UserError).diagnostics).toEqual([
+            expect.objectContaining({ line: 3, col: 5, path: 'images.app.commands[0]' }),
+          ]);
+        }
+      });
+    }
+
+    test('a command starting with # stays on its RUN line when secrets are mounted', async () => {
+      const secrets = [{ id: 'tok', env: 'TOK' }];
+      const render = async (c: string) =>
+        shape((await renderBuild(planned(image({ commands: [c, 'echo last'], secrets })))).dockerfile);
+      const benign = await render('echo benign');
+      for (const c of ['#comment', '  # note && id', '#']) {
+        expect((await render(c)).keywords, c).toEqual(benign.keywords);
+      }
+    });
+
+    test('an empty command is rejected', async () => {
+      for (const c of ['', '  ']) {
+        const err = await withCommand(c, 'generic').catch((e: unknown) => e);
+        expect(err, JSON.stringify(c)).toBeInstanceOf(UserError);
+        expect(printed(err)).toContain('images.app.commands[0]: the command is empty; remove it');
+      }
+    });
+
+    test('a backslash inside a command is kept', async () => {
+      const ok = await withCommand('printf "a\\\\nb" | tr \\\\ x', 'generic');
+      expect(ok.dockerfile).toContain('RUN printf "a\\\\nb" | tr \\\\ x\n');
+    });
+  });
+
+  test('ENV and LABEL values keep `$` literal: the Dockerfile parser would expand it', async () => {
+    const v = '$HOME ${X:-y} `id` $$';
+    const df = (await renderBuild(planned(image({ env: { V: v }, labels: { l: v } })))).dockerfile;
+    const escaped = '"\\$HOME \\${X:-y} `id` \\$\\$"';
+    expect(df).toContain(`V=${escaped}`);
+    expect(df).toContain(`"l"=${escaped}`);
   });
 
   test('pip_extra_args accepts quoted arguments but no shell syntax', async () => {
@@ -180,7 +249,7 @@ describe('injection corpus', () => {
         (e: unknown) => e,
       );
       expect(err, bad).toBeInstanceOf(UserError);
-      expect((err as Error).message).toContain('images.app.pip_extra_args');
+      expect(printed(err)).toContain('images.app.pip_extra_args');
     }
   });
 
@@ -201,6 +270,6 @@ describe('injection corpus', () => {
   test('env names must be variable names', async () => {
     const err = await renderBuild(planned(image({ env: { 'A=B C': 'x' } }))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
-    expect((err as Error).message).toContain('not a valid environment variable name');
+    expect(printed(err)).toContain('not a valid environment variable name');
   });
 });

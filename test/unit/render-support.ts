@@ -1,6 +1,7 @@
 /** ImageSpec and PlannedImage values for render tests, built directly (no spec file). */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UserError, formatDiagnostic } from '../../src/errors.js';
 import type { ImageSpec, PlannedImage, PyValue } from '../../src/spec/types.js';
 import { imageSpec } from '../support/image-spec.js';
 
@@ -27,4 +28,10 @@ export function planned(spec: ImageSpec, extra: Partial<PlannedImage> = {}): Pla
     inputs: [],
     ...extra,
   };
+}
+
+/** What the CLI prints for an error: each diagnostic as `FILE:LINE:COL: error: MESSAGE`, then the message. */
+export function printed(err: unknown): string {
+  if (!(err instanceof UserError)) return String(err);
+  return [...err.diagnostics.map(formatDiagnostic), `imagespec: ${err.message}`].join('\n');
 }
