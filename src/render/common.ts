@@ -1,11 +1,10 @@
 /** Pieces both flavors share: base image, tool images, secrets, files, labels, index arguments. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../errors.js';
 import type { BuildSecret, ImageSpec, PlannedImage } from '../spec/types.js';
 import { byteOrder, listCopyEntry, listTree, toPosix, type ContextFile } from './context.js';
 import { DEFAULT_BASE_IMAGE, DEFAULT_MICROMAMBA_IMAGE, DEFAULT_UV_IMAGE } from './defaults.js';
-import { dockerString, envName, plainToken, shQuote, singleLine, splitArgs } from './quote.js';
+import { dockerString, envName, plainToken, shQuote, singleLine, specError, splitArgs } from './quote.js';
 import type { BuildContext, CacheMount, RenderOptions } from './types.js';
 import { userRecord } from '../util/record.js';
 
@@ -90,19 +89,16 @@ export function requirements(spec: ImageSpec): Requirements {
   const file = path.resolve(spec.dir, spec.requirements);
   const base = path.basename(file);
   if (base !== 'uv.lock' && base !== 'poetry.lock') return { kind: 'txt', file };
-  const pos = spec.pos('requirements');
+  const src = { spec, path: 'requirements' };
   if (spec.packages.length > 0) {
-    throw new UserError(
-      `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.requirements: ${base} and packages cannot be ` +
-        `combined (as in flytekit); add the packages to pyproject.toml and lock them`,
+    throw specError(
+      src,
+      `${base} and packages cannot be combined (as in flytekit); add the packages to pyproject.toml and lock them`,
     );
   }
   const pyproject = path.join(path.dirname(file), 'pyproject.toml');
   if (!existsSync(pyproject)) {
-    throw new UserError(
-      `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.requirements: ${base} needs a pyproject.toml ` +
-        `next to it (${pyproject} does not exist)`,
-    );
+    throw specError(src, `${base} needs a pyproject.toml next to it (${pyproject} does not exist)`);
   }
   return { kind: base, file, pyproject };
 }
@@ -126,17 +122,14 @@ export async function fileTrees(spec: ImageSpec): Promise<{ copy: ContextFile[];
     const abs = path.resolve(spec.dir, entry);
     const rel = toPosix(path.relative(spec.dir, abs));
     if (rel.startsWith('..') || path.isAbsolute(rel)) {
-      const pos = spec.pos(`copy[${i}]`);
-      throw new UserError(
-        `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.copy[${i}]: '${entry}' is outside the spec ` +
-          `directory; copy entries keep their relative path under /root, so they must be inside ${spec.dir}`,
+      throw specError(
+        { spec, path: `copy[${i}]` },
+        `'${entry}' is outside the spec directory; copy entries keep their relative path under /root, so ` +
+          `they must be inside ${spec.dir}`,
       );
     }
     if (!existsSync(abs)) {
-      const pos = spec.pos(`copy[${i}]`);
-      throw new UserError(
-        `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.copy[${i}]: ${abs} does not exist`,
-      );
+      throw specError({ spec, path: `copy[${i}]` }, `${abs} does not exist`);
     }
     for (const f of await listCopyEntry(abs, spec.dir)) {
       if (seen.has(f)) continue;
@@ -198,10 +191,10 @@ export function sourceFromEnv(env: NodeJS.ProcessEnv = process.env): { url?: str
 export function rejectCuda(spec: ImageSpec): void {
   for (const field of ['cuda', 'cudnn'] as const) {
     if (spec[field] === undefined) continue;
-    const pos = spec.pos(field);
-    throw new UserError(
-      `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.${field}: not supported by this builder (as in ` +
-        `flytekit's default builder); use a base_image with CUDA, or conda packages from the nvidia channel`,
+    throw specError(
+      { spec, path: field },
+      "not supported by this builder (as in flytekit's default builder); use a base_image with CUDA, or " +
+        'conda packages from the nvidia channel',
     );
   }
 }

@@ -4,9 +4,9 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../errors.js';
 import type { PlannedImage } from '../spec/types.js';
 import { labels } from './common.js';
+import { specError } from './quote.js';
 import { renderFlyte } from './flyte.js';
 import { renderGeneric } from './generic.js';
 import type { BuildContext, RenderOptions } from './types.js';
@@ -37,10 +37,7 @@ function builderNetwork(planned: PlannedImage): string | undefined {
   const value = spec.builder_options['network'];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string' || !NETWORKS.includes(value)) {
-    const pos = spec.pos('builder_options.network');
-    throw new UserError(
-      `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.builder_options.network: must be one of ${NETWORKS.join(', ')}`,
-    );
+    throw specError({ spec, path: 'builder_options.network' }, `must be one of ${NETWORKS.join(', ')}`);
   }
   return value;
 }
@@ -50,15 +47,17 @@ async function renderDockerfile(planned: PlannedImage, opts: RenderOptions): Pro
   const spec = planned.spec;
   const file = path.resolve(spec.dir, spec.dockerfile!);
   const contextDir = path.resolve(spec.dir, spec.build_context ?? path.dirname(file));
-  const where = (field: string): string => {
-    const pos = spec.pos(field);
-    return `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.${field}`;
-  };
   if (!existsSync(file) || !statSync(file).isFile()) {
-    throw new UserError(`${where('dockerfile')}: ${file} is not a file; point dockerfile at your Dockerfile`);
+    throw specError(
+      { spec, path: 'dockerfile' },
+      `${file} is not a file; point dockerfile at your Dockerfile`,
+    );
   }
   if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) {
-    throw new UserError(`${where('build_context')}: ${contextDir} is not a directory`);
+    throw specError(
+      { spec, path: spec.build_context ? 'build_context' : 'dockerfile' },
+      `${contextDir} is not a directory; point build_context at the directory to build from`,
+    );
   }
   const buildArgs = { ...spec.build_args };
   if (spec.base_image_of && planned.baseReference && !(BASE_IMAGE_ARG in buildArgs)) {

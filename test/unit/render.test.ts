@@ -1,9 +1,12 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { ALL_CACHE_MOUNTS, renderBuild } from '../../src/render/index.js';
 import type { BuildContext } from '../../src/render/types.js';
-import { FIXTURES, image, planned } from './render-support.js';
+import { loadSpecFile } from '../../src/spec/index.js';
+import { FIXTURES, image, planned, printed } from './render-support.js';
 
 const APP = path.join(FIXTURES, 'app');
 
@@ -141,11 +144,11 @@ describe('generic flavor', () => {
       planned(image({ requirements: path.join(dir, 'uv.lock'), packages: ['x'] }, dir)),
     ).catch((e: unknown) => e);
     expect(mixed).toBeInstanceOf(UserError);
-    expect((mixed as Error).message).toContain('uv.lock and packages cannot be combined');
+    expect(printed(mixed)).toContain('uv.lock and packages cannot be combined');
     const noProject = await renderBuild(
       planned(image({ requirements: path.join(FIXTURES, 'app', 'uv.lock') })),
     ).catch((e: unknown) => e);
-    expect((noProject as Error).message).toContain('needs a pyproject.toml');
+    expect(printed(noProject)).toContain('needs a pyproject.toml');
   });
 
   test('poetry.lock: poetry install --no-root with uv-provided poetry', async () => {
@@ -212,13 +215,13 @@ describe('generic flavor', () => {
       (e: unknown) => e,
     );
     expect(bad).toBeInstanceOf(UserError);
-    expect((bad as Error).message).toContain('builder_options.network: must be one of default, none, host');
+    expect(printed(bad)).toContain('builder_options.network: must be one of default, none, host');
   });
 
   test('cuda is refused with a pointer to what works', async () => {
     const err = await renderBuild(planned(image({ cuda: '12.1' }))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
-    expect((err as Error).message).toMatch(/images\.app\.cuda: not supported/);
+    expect(printed(err)).toMatch(/images\.app\.cuda: not supported/);
   });
 
   test('every cache mount the renderer can use is exported', async () => {
@@ -306,6 +309,64 @@ describe('custom Dockerfile', () => {
       planned(image({ dockerfile: path.join(FIXTURES, 'nope', 'Dockerfile') })),
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
-    expect((err as Error).message).toContain('images.app.dockerfile');
+    expect(printed(err)).toContain('images.app.dockerfile');
   });
+});
+
+describe('render errors are diagnostics with the path the spec stage uses', () => {
+  async function renderFile(yaml: string): Promise<UserError> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'imagespec-render-diag-'));
+    try {
+      await writeFile(path.join(dir, 'imagespec.yaml'), yaml);
+      const file = await loadSpecFile(path.join(dir, 'imagespec.yaml'));
+      const err = await renderBuild(planned(file.images.at(-1)!)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UserError);
+      return err as UserError;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  test('a single-image file: the field path without images.<id>', async () => {
+    const err = await renderFile('name: app\npython_version: "3.12"\ncuda: "12.1"\n');
+    expect(err.diagnostics).toEqual([
+      {
+        file: expect.stringMatching(/imagespec\.yaml$/),
+        line: 3,
+        col: 7,
+        path: 'cuda',
+        message: expect.stringMatching(/^cuda: not supported by this builder .*use a base_image with CUDA/),
+      },
+    ]);
+    expect(printed(err)).toMatch(/imagespec\.yaml:3:7: error: cuda: not supported/);
+    expect(printed(err)).not.toContain('images.');
+  });
+
+  test('an images: map: the full path', async () => {
+    const err = await renderFile(
+      'images:\n  a:\n    python_version: "3.12"\n    builder_options:\n      network: bridge0\n',
+    );
+    expect(err.diagnostics).toEqual([
+      expect.objectContaining({
+        line: 5,
+        col: 16,
+        path: 'images.a.builder_options.network',
+        message: 'images.a.builder_options.network: must be one of default, none, host',
+      }),
+    ]);
+  });
+});
+
+test('generic: python_exec and runtime_packages are reported as not used', async () => {
+  const ctx = await renderBuild(
+    planned(image({ python_exec: '/opt/py/bin/python', runtime_packages: ['rich'] })),
+  );
+  expect(ctx.warnings).toEqual([
+    expect.stringMatching(/^images\.app\.python_exec: not used by the generic flavor.*remove python_exec/),
+    expect.stringMatching(
+      /^images\.app\.runtime_packages: not used by the generic flavor.*list them in packages/,
+    ),
+  ]);
+  const plain = await renderBuild(planned(image()));
+  expect(plain.warnings).toEqual([]);
 });
