@@ -36,17 +36,46 @@ export function parseSpecArgs<T extends ParseArgsOptionsConfig>(
   return { spec: positionals[0]!, flavor: flavor as Flavor, values };
 }
 
+/** `--insecure-registry HOST[:PORT]`, repeatable: registries reached over plain HTTP (plan and build). */
+export const INSECURE_OPTION = {
+  'insecure-registry': { type: 'string', multiple: true },
+} as const satisfies ParseArgsOptionsConfig;
+
+/** The `--insecure-registry` values, checked: each names a host (with an optional port). */
+export function insecureRegistries(command: string, values: { 'insecure-registry'?: string[] }): string[] {
+  const hosts = values['insecure-registry'] ?? [];
+  for (const h of hosts) {
+    if (!/^(https?:\/\/)?[A-Za-z0-9.[\]:-]+\/?$/.test(h.trim())) {
+      throw new UserError(
+        `${command}: --insecure-registry needs a registry host, optionally with a port (e.g. --insecure-registry localhost:5000), not '${h}'`,
+      );
+    }
+  }
+  return hosts.map((h) => h.trim());
+}
+
 export interface HashArgs {
   spec: string;
   flavor: Flavor;
   image?: string;
   registry?: string;
+  /** `--insecure-registry` values (only for commands that talk to registries). */
+  insecure?: string[];
 }
 
-/** Parses the arguments of the commands that take only the spec options (tag, explain, render, plan). */
-export function parseHashArgs(command: string, args: string[], usage: string): HashArgs {
-  const { spec, flavor, values } = parseSpecArgs(command, args, usage, {});
+/**
+ * Parses the arguments of the commands that take only the spec options (tag, explain, render, plan), and
+ * `--insecure-registry` for those that ask a registry (`withInsecure`).
+ */
+export function parseHashArgs(
+  command: string,
+  args: string[],
+  usage: string,
+  withInsecure = false,
+): HashArgs {
+  const { spec, flavor, values } = parseSpecArgs(command, args, usage, withInsecure ? INSECURE_OPTION : {});
   const out: HashArgs = { spec, flavor };
+  if (withInsecure) out.insecure = insecureRegistries(command, values as { 'insecure-registry'?: string[] });
   if (values.image !== undefined) out.image = values.image;
   if (values.registry !== undefined) {
     if (values.registry === '')

@@ -2,11 +2,11 @@ import { stderrLog, type CacheBackend } from '../build/index.js';
 import { UserError } from '../errors.js';
 import { run } from '../run.js';
 import { parseOnUnknown } from '../registry/policy.js';
-import { parseSpecArgs } from './args.js';
+import { INSECURE_OPTION, insecureRegistries, parseSpecArgs } from './args.js';
 import type { Command } from './command.js';
 
 const USAGE =
-  'usage: imagespec build [--flavor generic|flyte] [--image NAME] [--push|--no-push] [--force] [--registry R] SPEC';
+  'usage: imagespec build [--flavor generic|flyte] [--image NAME] [--push|--no-push] [--force] [--registry R] [--insecure-registry HOST]... SPEC';
 const CACHES: CacheBackend[] = ['gha', 'registry', 'local', 'none'];
 
 /** `imagespec build SPEC`: plan → build → push every missing image (all with --force), in build order. */
@@ -27,6 +27,8 @@ export const build: Command = {
     '  --push / --no-push       push to the registry (default when the image has one) or load locally',
     '  --force                  build every image, even those that exist',
     "  --registry R             use R instead of the spec's registry",
+    '  --insecure-registry HOST[:PORT]  reach this registry over plain HTTP, also from the docker-container',
+    '                           builder created for the build (repeatable)',
     '  --cache gha|registry|local|none   build cache backend (default gha: needs the GitHub Actions runtime;',
     '                           falls back to none with a warning elsewhere)',
     '  --cache-dir DIR          directory for --cache local',
@@ -54,10 +56,12 @@ export const build: Command = {
       provenance: { type: 'string' },
       sbom: { type: 'boolean' },
       'on-unknown': { type: 'string' },
+      ...INSECURE_OPTION,
     });
     const cache = (v.cache ?? 'gha') as CacheBackend;
     if (!CACHES.includes(cache)) throw new UserError(`build: --cache must be one of ${CACHES.join(', ')}`);
     if (v.push && v['no-push']) throw new UserError('build: give --push or --no-push, not both');
+    const insecure = insecureRegistries('build', v);
     const onUnknown = v['on-unknown'] === undefined ? undefined : parseOnUnknown(v['on-unknown']);
 
     const report = await run({
@@ -80,7 +84,7 @@ export const build: Command = {
         ...(v.provenance ? { provenance: v.provenance } : {}),
         ...(v.sbom ? { sbom: true } : {}),
       },
-      registryOptions: {},
+      registryOptions: insecure.length > 0 ? { insecure } : {},
       visibility: false,
       log: stderrLog,
     });

@@ -2,7 +2,8 @@ import { planStage, type PlanEntry } from '../pipeline.js';
 import { parseHashArgs } from './args.js';
 import type { Command } from './command.js';
 
-const USAGE = 'usage: imagespec plan [--flavor generic|flyte] [--image NAME] [--registry R] SPEC';
+const USAGE =
+  'usage: imagespec plan [--flavor generic|flyte] [--image NAME] [--registry R] [--insecure-registry HOST]... SPEC';
 
 /** One line of `imagespec plan` output. */
 export interface PlanLine {
@@ -33,7 +34,7 @@ export const plan: Command = {
   name: 'plan',
   summary: 'check which images already exist in their registry (JSON), in build order',
   usage: [
-    'Usage: imagespec plan [--flavor generic|flyte] [--image NAME] [--registry R] SPEC',
+    USAGE.replace('usage: ', 'Usage: '),
     '',
     'Computes every image reference of SPEC and asks its registry whether the tag exists.',
     'Prints a JSON array in build order: {name, image, tag, existence, reason, digest?}, where existence is',
@@ -47,13 +48,16 @@ export const plan: Command = {
     '  --flavor generic|flyte  generic (default) or flyte: flyte tags equal the ones flytekit computes',
     '  --image NAME            check only this image (its key in images:, or its name)',
     "  --registry R            use R instead of the spec's registry",
+    '  --insecure-registry HOST[:PORT]  reach this registry over plain HTTP (repeatable; loopback',
+    '                          registries use plain HTTP anyway)',
   ].join('\n'),
   async run(args: string[]): Promise<number> {
-    const opts = parseHashArgs('plan', args, USAGE);
+    const opts = parseHashArgs('plan', args, USAGE, true);
     const entries = await planStage(opts.spec, {
       flavor: opts.flavor,
       ...(opts.registry ? { registry: opts.registry } : {}),
       ...(opts.image ? { image: opts.image } : {}),
+      ...(opts.insecure?.length ? { registryOptions: { insecure: opts.insecure } } : {}),
     });
     process.stdout.write(`${JSON.stringify(entries.map(planLine), null, 2)}\n`);
     return 0;
