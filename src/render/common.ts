@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BuildSecret, ImageSpec, PlannedImage } from '../spec/types.js';
-import { byteOrder, listCopyEntry, listTree, toPosix, type ContextFile } from './context.js';
+import { byteOrder, escapingLink, listCopyEntry, listTree, toPosix, type ContextFile } from './context.js';
 import { DEFAULT_BASE_IMAGE, DEFAULT_MICROMAMBA_IMAGE, DEFAULT_UV_IMAGE } from './defaults.js';
 import { dockerString, envName, plainToken, shQuote, singleLine, specError, splitArgs } from './quote.js';
 import type { BuildContext, CacheMount, RenderOptions } from './types.js';
@@ -147,8 +147,36 @@ export async function fileTrees(spec: ImageSpec): Promise<{ copy: ContextFile[];
     for (const f of await listTree(root)) {
       source.push({ path: `source/${f}`, source: path.join(root, f) });
     }
+    await rejectEscapingLinks(spec, source, root, 'source_root');
+  }
+  for (const [i, entry] of spec.copy.entries()) {
+    const prefix = `copy/${toPosix(path.relative(spec.dir, path.resolve(spec.dir, entry)))}`;
+    const files = copy.filter((f) => f.path === prefix || f.path.startsWith(`${prefix}/`));
+    await rejectEscapingLinks(spec, files, spec.dir, `copy[${i}]`);
   }
   return { copy, source };
+}
+
+/**
+ * Refuses files that reach outside the repository root through a symlink: their targets (a home
+ * directory, /etc, another checkout) would be copied into the image. Links inside the root are kept.
+ */
+async function rejectEscapingLinks(
+  spec: ImageSpec,
+  files: ContextFile[],
+  base: string,
+  field: string,
+): Promise<void> {
+  for (const f of files) {
+    const escape = f.source ? await escapingLink(f.source, base, spec.root) : undefined;
+    if (!escape) continue;
+    const rel = toPosix(path.relative(spec.dir, escape.link)) || '.';
+    throw specError(
+      { spec, path: field },
+      `${rel} is a symbolic link to ${escape.target}, outside the repository root ${spec.root}; its target ` +
+        'would be copied into the image. Remove the link, or add it to .dockerignore',
+    );
+  }
 }
 
 /** OCI source/revision (when known), the spec hash, then the spec's own `labels`. */

@@ -4,7 +4,7 @@
  * the files in the image are exactly the files the tag was computed from. Reads only; the build module
  * writes the context.
  */
-import { stat } from 'node:fs/promises';
+import { lstat, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FlytekitIgnoreGroup } from '../hash/flytekit-ignore.js';
 import { walkFiles } from '../hash/walk.js';
@@ -52,4 +52,39 @@ export async function listCopyEntry(entry: string, base: string): Promise<string
 
 export function toPosix(p: string): string {
   return p.split(path.sep).join('/');
+}
+
+/** A symlink whose target is outside the repository root. */
+export interface EscapingLink {
+  /** The link itself (absolute). */
+  link: string;
+  /** What it points to, as written in the link. */
+  target: string;
+}
+
+function isInside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * The symlink through which `file` (a path under `base`) resolves outside `root`, if it does: the first
+ * link on the way from `base` down to the file whose own target leaves the root, else the file itself.
+ * The tag digest follows such links as flytekit does; the image must not receive their targets.
+ */
+export async function escapingLink(
+  file: string,
+  base: string,
+  root: string,
+): Promise<EscapingLink | undefined> {
+  const realRoot = await realpath(root);
+  if (isInside(realRoot, await realpath(file))) return undefined;
+  const parts = path.relative(base, file).split(path.sep);
+  for (let i = 1; i <= parts.length; i++) {
+    const p = path.join(base, ...parts.slice(0, i));
+    if (!(await lstat(p)).isSymbolicLink()) continue;
+    if (!isInside(realRoot, await realpath(p))) return { link: p, target: await readlink(p) };
+  }
+  // `base` itself is a link out of the root (a source_root or copy entry given through a linked directory).
+  return { link: base, target: await realpath(base) };
 }

@@ -1,10 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { ALL_CACHE_MOUNTS, renderBuild } from '../../src/render/index.js';
 import type { BuildContext } from '../../src/render/types.js';
+import type { ImageSpec } from '../../src/spec/types.js';
 import { loadSpecFile } from '../../src/spec/index.js';
 import { FIXTURES, image, planned, printed } from './render-support.js';
 
@@ -369,4 +370,63 @@ test('generic: python_exec and runtime_packages are reported as not used', async
   ]);
   const plain = await renderBuild(planned(image()));
   expect(plain.warnings).toEqual([]);
+});
+
+describe('symlinks out of the repository root', () => {
+  let tmp: string;
+  let repo: string;
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(tmpdir(), 'imagespec-render-links-'));
+    repo = path.join(tmp, 'repo');
+    await mkdir(path.join(tmp, 'outside', 'dir'), { recursive: true });
+    await writeFile(path.join(tmp, 'outside', 'secret.txt'), 'secret');
+    await writeFile(path.join(tmp, 'outside', 'dir', 'a.txt'), 'a');
+    for (const d of ['data', 'clean', 'src/pkg', 'ignored'])
+      await mkdir(path.join(repo, d), { recursive: true });
+    await writeFile(path.join(repo, 'data', 'ok.txt'), 'ok');
+    await symlink('../../outside/secret.txt', path.join(repo, 'data', 'leak'));
+    await writeFile(path.join(repo, 'clean', 'ok.txt'), 'ok');
+    await symlink('ok.txt', path.join(repo, 'clean', 'inner'));
+    await symlink('../data/ok.txt', path.join(repo, 'clean', 'sibling'));
+    await writeFile(path.join(repo, 'src', 'pkg', 'mod.py'), 'x = 1');
+    await symlink(path.join(tmp, 'outside', 'secret.txt'), path.join(repo, 'src', 'pkg', 'creds'));
+    await symlink(path.join(tmp, 'outside', 'dir'), path.join(repo, 'linked'));
+    await writeFile(path.join(repo, 'ignored', 'ok.txt'), 'ok');
+    await symlink('../../outside/secret.txt', path.join(repo, 'ignored', 'leak'));
+    await writeFile(path.join(repo, 'ignored', '.dockerignore'), 'leak\n');
+  });
+  afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+  const render = (fields: Partial<ImageSpec>) =>
+    renderBuild(planned(image(fields, repo))).catch((e: unknown) => e as UserError);
+
+  test('a link in a copy directory is refused, naming the link, its target and the fix', async () => {
+    const err = await render({ copy: ['data'] });
+    expect(err).toBeInstanceOf(UserError);
+    expect(printed(err)).toMatch(
+      /error: images\.app\.copy\[0\]: data\/leak is a symbolic link to \.\.\/\.\.\/outside\/secret\.txt, outside the repository root .*Remove the link, or add it to \.dockerignore/,
+    );
+  });
+
+  test('a copy entry that is a linked directory is refused', async () => {
+    const err = await render({ copy: ['clean', 'linked'] });
+    expect(printed(err)).toMatch(
+      /images\.app\.copy\[1\]: linked is a symbolic link to .*outside\/dir, outside/,
+    );
+  });
+
+  test('a link under source_root is refused', async () => {
+    const err = await render({ source_root: path.join(repo, 'src'), source_copy_mode: 'COPY_ALL' });
+    expect(printed(err)).toMatch(
+      /images\.app\.source_root: src\/pkg\/creds is a symbolic link to .*secret\.txt/,
+    );
+  });
+
+  test('links inside the root, and ignored links, are kept', async () => {
+    const ctx = (await render({ copy: ['clean', 'ignored'] })) as BuildContext;
+    expect(ctx.files.map((f) => f.path)).toEqual(
+      expect.arrayContaining(['copy/clean/inner', 'copy/clean/sibling', 'copy/ignored/ok.txt']),
+    );
+    expect(ctx.files.map((f) => f.path)).not.toContain('copy/ignored/leak');
+  });
 });
