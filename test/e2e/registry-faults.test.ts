@@ -4,6 +4,7 @@
  * `unknown`, never a false `exists` or `missing`, within the retry budget.
  */
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RegistryClient, checkExistence, type RegistryOptions } from '../../src/registry/index.js';
@@ -20,11 +21,22 @@ let proxy: FaultProxy;
 let digest: string;
 
 /** Small budgets so persistent faults end quickly; four attempts per request. */
+const RETRY = { attempts: 4, baseDelayMs: 50, maxDelayMs: 200, requestTimeoutMs: 1_000, totalMs: 8_000 };
 const options = (): RegistryOptions => ({
   configDir: '/nonexistent',
   explicit: [{ registry: proxy.host, username: USER, password: PASSWORD }],
-  retry: { attempts: 4, baseDelayMs: 50, maxDelayMs: 200, requestTimeoutMs: 1_000, totalMs: 8_000 },
+  retry: RETRY,
 });
+/**
+ * A check under a persistent fault ends within the retry budget (plus slack for a loaded machine): a bound
+ * that fails if retries go on without limit, not a speed requirement.
+ */
+const WITHIN_BUDGET_MS = RETRY.totalMs + 5_000;
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await fn();
+  return { value, ms: performance.now() - started };
+}
 
 const manifests = (req: IncomingMessage): boolean => (req.url ?? '').includes('/manifests/');
 const check = (tag: string, platforms: string[] = []) =>
@@ -91,22 +103,27 @@ describe('through the fault proxy', () => {
     proxy.setFaults([{ match: manifests, fault: { reset: true }, times: 2 }]);
     expect(await check('v1')).toMatchObject({ state: 'exists', digest });
     proxy.setFaults([{ match: manifests, fault: { reset: true } }]);
-    const r = await check('absent');
+    const { value: r, ms } = await timed(() => check('absent'));
     expect(r).toMatchObject({ state: 'unknown', cause: 'network' });
     expect(r.reason).toContain('reset');
+    expect(manifestRequests().length).toBeLessThanOrEqual(RETRY.attempts * 2);
+    expect(ms).toBeLessThan(WITHIN_BUDGET_MS);
   });
 
   it('times out a stalled registry: unknown, never missing', async () => {
     proxy.setFaults([{ match: manifests, fault: { stall: true } }]);
-    const r = await check('absent');
+    const { value: r, ms } = await timed(() => check('absent'));
     expect(r).toMatchObject({ state: 'unknown', cause: 'timeout' });
     expect(r.reason).toContain('no answer from');
     expect(manifestRequests().length).toBeLessThanOrEqual(4);
+    expect(ms).toBeLessThan(WITHIN_BUDGET_MS);
   });
 
   it('recovers from a single stall', async () => {
     proxy.setFaults([{ match: manifests, fault: { stall: true }, times: 1 }]);
-    expect(await check('v1')).toMatchObject({ state: 'exists', digest });
+    const { value: r, ms } = await timed(() => check('v1'));
+    expect(r).toMatchObject({ state: 'exists', digest });
+    expect(ms).toBeLessThan(WITHIN_BUDGET_MS);
   });
 
   it('never says exists when the index cannot be read', async () => {
