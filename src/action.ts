@@ -10,8 +10,8 @@ import { UserError, errorMessage } from './errors.js';
 import { explainMarkdown } from './hash/index.js';
 import { mountCacheRunner } from './mount-cache/run.js';
 import { actionOutputs } from './report/outputs.js';
-import { problemsMarkdown, summaryMarkdown } from './report/summary.js';
-import type { RunReport } from './report/types.js';
+import { failureMarkdown, problemsMarkdown, summaryMarkdown } from './report/summary.js';
+import type { ImageReport, RunReport } from './report/types.js';
 import { RunFailure, run, type RunSettings } from './run.js';
 import { annotate } from './spec/annotate.js';
 
@@ -55,11 +55,28 @@ function settingsFrom(inputs: ActionInputs): RunSettings {
   };
 }
 
+const explain = (image: ImageReport): string => explainMarkdown([image.planned]);
+
+function wantsSummary(inputs: ActionInputs): boolean {
+  return inputs.summary && Boolean(process.env.GITHUB_STEP_SUMMARY);
+}
+
 async function publish(report: RunReport, inputs: ActionInputs): Promise<void> {
   for (const [name, value] of Object.entries(actionOutputs(report.images))) core.setOutput(name, value);
-  if (inputs.summary && process.env.GITHUB_STEP_SUMMARY) {
-    const markdown = summaryMarkdown(report, (image) => explainMarkdown([image.planned]));
-    await core.summary.addRaw(markdown, true).write();
+  if (wantsSummary(inputs)) await core.summary.addRaw(summaryMarkdown(report, explain), true).write();
+}
+
+/** The outputs (when a partial report exists) and a job summary saying what failed. */
+async function publishFailure(err: unknown, inputs: ActionInputs): Promise<void> {
+  const report = err instanceof RunFailure ? err.report : undefined;
+  if (report) {
+    for (const [name, value] of Object.entries(actionOutputs(report.images))) core.setOutput(name, value);
+  }
+  if (!wantsSummary(inputs)) return;
+  try {
+    await core.summary.addRaw(failureMarkdown(errorMessage(err), report, explain), true).write();
+  } catch (summaryErr) {
+    core.warning(`the job summary could not be written: ${errorMessage(summaryErr)}`);
   }
 }
 
@@ -76,10 +93,9 @@ export async function runAction(): Promise<void> {
     const report = await run(settingsFrom(inputs));
     await publish(report, inputs);
   } catch (err) {
-    if (err instanceof RunFailure) await publish(err.report, inputs);
     if (err instanceof UserError && err.diagnostics.length > 0) {
       annotate(err.diagnostics);
-      if (inputs.summary && process.env.GITHUB_STEP_SUMMARY) {
+      if (wantsSummary(inputs)) {
         await core.summary.addRaw(problemsMarkdown(err.diagnostics), true).write();
       }
       core.setFailed(
@@ -87,6 +103,7 @@ export async function runAction(): Promise<void> {
       );
       return;
     }
+    await publishFailure(err, inputs);
     core.setFailed(errorMessage(err));
   }
 }

@@ -25,7 +25,12 @@ function visibilityCell(image: ImageReport): string {
  * `explain` renders an image's hash inputs (the same table `imagespec explain` prints).
  */
 export function summaryMarkdown(report: RunReport, explain: (image: ImageReport) => string): string {
-  const lines: string[] = ['## imagespec', ''];
+  return ['## imagespec', '', imagesMarkdown(report, explain)].join('\n');
+}
+
+/** Notes, the table of images, warnings and hash inputs: the body of the job summary. */
+function imagesMarkdown(report: RunReport, explain: (image: ImageReport) => string): string {
+  const lines: string[] = [];
   for (const note of report.notes) lines.push(`> ${note}`, '');
   lines.push(
     '| image | tag | result | digest | platforms | visibility | cache | time |',
@@ -64,5 +69,27 @@ export function problemsMarkdown(diagnostics: readonly Diagnostic[]): string {
   for (const d of diagnostics)
     lines.push(`- ${code(`${d.file}:${d.line}:${d.col}`)} ${escapeCell(d.message)}`);
   lines.push('');
+  return lines.join('\n');
+}
+
+/** A fenced block that shows `text` as is, whatever backticks it holds. */
+function fenced(text: string): string {
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}text\n${text}\n${fence}`;
+}
+
+/**
+ * The job summary of a run that failed after the spec was read (a build failed, a registry answer was
+ * unknown, docker is missing, ...): what failed, then the images as far as the run got when a report exists.
+ */
+export function failureMarkdown(
+  message: string,
+  report?: RunReport,
+  explain: (image: ImageReport) => string = () => '',
+): string {
+  const lines = ['## imagespec', '', '**The run failed:**', '', fenced(message), ''];
+  if (report && report.images.length > 0) lines.push(imagesMarkdown(report, explain));
+  else lines.push('No image report was made; see the step log for details.', '');
   return lines.join('\n');
 }

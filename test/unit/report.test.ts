@@ -1,6 +1,10 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runAction } from '../../src/action.js';
 import { actionOutputs } from '../../src/report/outputs.js';
-import { problemsMarkdown, summaryMarkdown } from '../../src/report/summary.js';
+import { failureMarkdown, problemsMarkdown, summaryMarkdown } from '../../src/report/summary.js';
 import type { ImageReport } from '../../src/report/types.js';
 import type { PlannedImage } from '../../src/spec/types.js';
 
@@ -85,5 +89,65 @@ describe('job summary', () => {
       { file: 'imagespec.yaml', line: 3, col: 17, path: 'python_version', message: 'write "3.10"' },
     ]);
     expect(md).toContain('`imagespec.yaml:3:17` write "3.10"');
+  });
+});
+
+describe('failure summary', () => {
+  it('says what failed, verbatim, even with backticks or markdown in the message', () => {
+    const message =
+      'images.app: build failed at step [3/5] RUN make\n```\n| not a table |\nNothing was pushed.';
+    const md = failureMarkdown(message);
+    expect(md).toMatch(/^## imagespec\n\n\*\*The run failed:\*\*/);
+    const fence = /\n(`{4,})text\n([\s\S]*?)\n\1\n/.exec(md);
+    expect(fence?.[2]).toBe(message);
+    expect(md).toContain('No image report was made');
+  });
+
+  it('shows the images as far as the run got when a report exists', () => {
+    const report = {
+      images: [image('app', { built: true, pushed: true, reason: 'tag missing', digest: 'sha256:abc' })],
+      notes: [],
+    };
+    const md = failureMarkdown('ghcr.io/acme/app is private; require-public is set', report, () => 'INPUTS');
+    expect(md).toContain('require-public is set');
+    expect(md).toContain('| `ghcr.io/acme/app` | `happ` | built, pushed: tag missing | `sha256:abc` |');
+    expect(md).toContain('INPUTS');
+    expect(md).not.toContain('No image report was made');
+    expect(md.match(/## imagespec/g)).toHaveLength(1);
+  });
+});
+
+describe('action job summary on failure', () => {
+  it('a failure after planning (docker missing) still writes a summary saying what failed', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'imagespec-action-failure-'));
+    const saved = { ...process.env };
+    const savedExitCode = process.exitCode;
+    try {
+      await mkdir(path.join(dir, 'empty-bin'));
+      await writeFile(path.join(dir, 'imagespec.yaml'), 'name: app\nbase_image: debian:bookworm-slim\n');
+      await writeFile(path.join(dir, 'summary'), '');
+      await writeFile(path.join(dir, 'output'), '');
+      Object.assign(process.env, {
+        PATH: path.join(dir, 'empty-bin'),
+        GITHUB_WORKSPACE: dir,
+        GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
+        GITHUB_OUTPUT: path.join(dir, 'output'),
+        GITHUB_EVENT_NAME: 'push',
+        RUNNER_TEMP: dir,
+        INPUT_SPEC: 'imagespec.yaml',
+        'INPUT_MOUNT-CACHE': 'false',
+        INPUT_CACHE: 'none',
+      });
+      await runAction();
+      expect(process.exitCode).toBe(1);
+      const summary = await readFile(path.join(dir, 'summary'), 'utf8');
+      expect(summary).toMatch(/^## imagespec\n\n\*\*The run failed:\*\*/);
+      expect(summary).toMatch(/docker/i);
+      expect(summary).toContain('No image report was made');
+    } finally {
+      process.env = saved;
+      process.exitCode = savedExitCode;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
