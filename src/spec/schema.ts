@@ -26,6 +26,7 @@ export function schemaValidator(): ValidateFunction {
       allowUnionTypes: true,
     });
     ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
+    ajv.addKeyword({ keyword: 'x-refined', schemaType: 'string' });
     compiled = ajv.compile(SCHEMA);
   }
   return compiled;
@@ -165,12 +166,51 @@ function flytekitRefuses(root: PyValue, e: ErrorObject): boolean {
   return false;
 }
 
+/**
+ * The keyword of a schema node that the semantic checks (semantic.ts) report with a better message:
+ * `"x-refined": "pattern"` next to a pattern says so. Such errors are reported only when the semantic
+ * checks have nothing to say at that place, so each problem is reported once, with the best message.
+ */
+function isRefined(e: ErrorObject): boolean {
+  const ps = e.parentSchema as Record<string, unknown> | undefined;
+  return ps?.['x-refined'] === e.keyword;
+}
+
+/** Schema diagnostics, split into the ones to report and the ones the semantic checks refine. */
+export interface SchemaProblems {
+  reported: Diagnostic[];
+  refined: Diagnostic[];
+}
+
 /** Validate a document against the JSON Schema; every problem becomes a diagnostic at the offending node. */
 export function schemaDiagnostics(doc: SpecDocument, mode: SpecMode = 'strict'): Diagnostic[] {
+  const { reported, refined } = schemaProblems(doc, mode);
+  return [...reported, ...refined];
+}
+
+/**
+ * Validate a document against the JSON Schema. In the `hash` mode, only what flytekit refuses; refined
+ * errors (rules of the semantic checks) are strict-only.
+ */
+export function schemaProblems(doc: SpecDocument, mode: SpecMode = 'strict'): SchemaProblems {
   const validate = schemaValidator();
-  if (validate(toJson(doc.value))) return [];
-  const errors = (validate.errors ?? []).filter((e) => mode === 'strict' || flytekitRefuses(doc.value, e));
-  const combinators = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
+  if (validate(toJson(doc.value))) return { reported: [], refined: [] };
+  const all = (validate.errors ?? []).filter(
+    (e) => mode === 'strict' || (!isRefined(e) && flytekitRefuses(doc.value, e)),
+  );
+  return {
+    reported: schemaMessages(
+      doc,
+      all.filter((e) => !isRefined(e)),
+      all,
+    ),
+    refined: schemaMessages(doc, all.filter(isRefined), all),
+  };
+}
+
+/** ajv errors → diagnostics at the offending nodes; `context` holds every error, for combinators. */
+function schemaMessages(doc: SpecDocument, errors: ErrorObject[], context: ErrorObject[]): Diagnostic[] {
+  const combinators = context.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   const nodePos = (path: string, key = false): SourcePos => {
@@ -241,7 +281,7 @@ export function schemaDiagnostics(doc: SpecDocument, mode: SpecMode = 'strict'):
       }
       case 'required': {
         const missing = String(params.missingProperty);
-        push(nodePos(path), path, `${name} needs ${missing}`);
+        push(nodePos(path), path, `${name} ${isRefined(e) && hint ? hint : `needs ${missing}`}`);
         break;
       }
       case 'dependentRequired': {

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import type { SpecDocument } from './load.js';
 import { orderImages } from './graph.js';
 import { imageSources, typedImage, type ImageContext } from './image.js';
-import { schemaDiagnostics, type SpecMode } from './schema.js';
+import { schemaProblems, type SpecMode } from './schema.js';
 import { keyDiagnostics, semanticDiagnostics } from './semantic.js';
 import type { Diagnostic, ImageSpec } from './types.js';
 
@@ -32,13 +32,21 @@ export async function validateDocument(
   const file = resolve(doc.file);
   const dir = dirname(file);
   const keyProblems = keyDiagnostics(doc, mode === 'hash');
-  const schemaProblems = schemaDiagnostics(doc, mode);
+  const schema = schemaProblems(doc, mode);
   const sources = imageSources(doc);
   const keys = new Set(sources.filter((s) => s.inMap).map((s) => s.id));
   const ctx: ImageContext = { doc, file, dir, root, keys };
-  const failed = new Set([...keyProblems, ...schemaProblems].map((d) => d.path));
+  const failed = new Set([...keyProblems, ...schema.reported].map((d) => d.path));
   const semantic = await semanticDiagnostics(sources, ctx, failed, mode);
-  const diagnostics = [...keyProblems, ...schemaProblems, ...semantic];
+  // A schema rule the semantic checks refine is reported only where they found nothing (once, best message).
+  const near = (a: string, b: string): boolean =>
+    a === b || b.startsWith(a === '' ? '' : `${a}.`) || b.startsWith(`${a}[`);
+  const unrefined = schema.refined.filter(
+    (r) =>
+      !schema.reported.some((d) => d.path === r.path) &&
+      !semantic.some((d) => near(r.path, d.path) || near(d.path, r.path)),
+  );
+  const diagnostics = [...keyProblems, ...schema.reported, ...unrefined, ...semantic];
   if (diagnostics.length > 0) return { images: [], diagnostics: sortDiagnostics(diagnostics) };
   const images = sources.map((s) => typedImage(s, ctx));
   const { ordered, diagnostics: graph } = orderImages(images);

@@ -130,3 +130,20 @@ describe('what flytekit itself refuses stays an error in the hash mode', () => {
     expect(await messages(file, 'strict')).not.toEqual([]);
   });
 });
+
+describe('schema rules the semantic checks refine', () => {
+  it('are reported once, with the semantic message, when both catch the problem', async () => {
+    const file = await specFile('name: app\ncopy: [/etc/passwd]\n');
+    expect(await messages(file, 'strict')).toEqual([
+      'copy[0]: copy[0] "/etc/passwd" is absolute; give a path relative to the spec file (it is copied to /root/<path>)',
+    ]);
+  });
+
+  it('still report the schema message where the semantic check cannot run (lock file missing)', async () => {
+    const file = await specFile('name: app\nrequirements: uv.lock\npackages: [pandas]\n');
+    expect(await messages(file, 'strict')).toEqual([
+      expect.stringMatching(/^requirements: requirements "uv.lock" does not exist/),
+      expect.stringMatching(/^packages: packages cannot be combined with a uv.lock or poetry.lock/),
+    ]);
+  });
+});
