@@ -147,3 +147,22 @@ describe('schema rules the semantic checks refine', () => {
     ]);
   });
 });
+
+describe('builder_options.network', () => {
+  it('validate reports an unknown network mode at its line; tag still accepts it (flytekit does)', async () => {
+    const file = await specFile('name: app\nbuilder_options:\n  network: bridge\n');
+    const { diagnostics } = await checkSpecFile(file);
+    expect(diagnostics.map((d) => [d.line, d.col, d.message])).toEqual([
+      [3, 12, 'builder_options.network must be one of default, none, host; got "bridge"'],
+    ]);
+    expect(await messages(file, 'hash')).toEqual([]);
+  });
+
+  it('accepts default, none and host', async () => {
+    for (const mode of ['default', 'none', 'host']) {
+      expect(
+        await messages(await specFile(`name: app\nbuilder_options: {network: ${mode}}\n`), 'strict'),
+      ).toEqual([]);
+    }
+  });
+});
