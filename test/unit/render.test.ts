@@ -344,15 +344,13 @@ describe('render errors are diagnostics with the path the spec stage uses', () =
   });
 
   test('an images: map: the full path', async () => {
-    const err = await renderFile(
-      'images:\n  a:\n    python_version: "3.12"\n    builder_options:\n      network: bridge0\n',
-    );
+    const err = await renderFile('images:\n  a:\n    python_version: "3.12"\n    cuda: "12.1"\n');
     expect(err.diagnostics).toEqual([
       expect.objectContaining({
-        line: 5,
-        col: 16,
-        path: 'images.a.builder_options.network',
-        message: 'images.a.builder_options.network: must be one of default, none, host',
+        line: 4,
+        col: 11,
+        path: 'images.a.cuda',
+        message: expect.stringMatching(/^images\.a\.cuda: not supported by this builder/),
       }),
     ]);
   });
