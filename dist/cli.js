@@ -113,17 +113,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path14) {
-      const ctrl = callVisitor(key, node, visitor, path14);
+    function visit_(key, node, visitor, path15) {
+      const ctrl = callVisitor(key, node, visitor, path15);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path14, ctrl);
-        return visit_(key, ctrl, visitor, path14);
+        replaceNode(key, path15, ctrl);
+        return visit_(key, ctrl, visitor, path15);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path14 = Object.freeze(path14.concat(node));
+          path15 = Object.freeze(path15.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path14);
+            const ci = visit_(i, node.items[i], visitor, path15);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -134,13 +134,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path14 = Object.freeze(path14.concat(node));
-          const ck = visit_("key", node.key, visitor, path14);
+          path15 = Object.freeze(path15.concat(node));
+          const ck = visit_("key", node.key, visitor, path15);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path14);
+          const cv = visit_("value", node.value, visitor, path15);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -161,17 +161,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path14) {
-      const ctrl = await callVisitor(key, node, visitor, path14);
+    async function visitAsync_(key, node, visitor, path15) {
+      const ctrl = await callVisitor(key, node, visitor, path15);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path14, ctrl);
-        return visitAsync_(key, ctrl, visitor, path14);
+        replaceNode(key, path15, ctrl);
+        return visitAsync_(key, ctrl, visitor, path15);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path14 = Object.freeze(path14.concat(node));
+          path15 = Object.freeze(path15.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path14);
+            const ci = await visitAsync_(i, node.items[i], visitor, path15);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -182,13 +182,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path14 = Object.freeze(path14.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path14);
+          path15 = Object.freeze(path15.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path15);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path14);
+          const cv = await visitAsync_("value", node.value, visitor, path15);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -215,23 +215,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path14) {
+    function callVisitor(key, node, visitor, path15) {
       if (typeof visitor === "function")
-        return visitor(key, node, path14);
+        return visitor(key, node, path15);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path14);
+        return visitor.Map?.(key, node, path15);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path14);
+        return visitor.Seq?.(key, node, path15);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path14);
+        return visitor.Pair?.(key, node, path15);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path14);
+        return visitor.Scalar?.(key, node, path15);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path14);
+        return visitor.Alias?.(key, node, path15);
       return void 0;
     }
-    function replaceNode(key, path14, node) {
-      const parent = path14[path14.length - 1];
+    function replaceNode(key, path15, node) {
+      const parent = path15[path15.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -843,10 +843,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node2 = require_Node();
-    function collectionFromPath(schema, path14, value) {
+    function collectionFromPath(schema, path15, value) {
       let v = value;
-      for (let i = path14.length - 1; i >= 0; --i) {
-        const k = path14[i];
+      for (let i = path15.length - 1; i >= 0; --i) {
+        const k = path15[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -865,7 +865,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path14) => path14 == null || typeof path14 === "object" && !!path14[Symbol.iterator]().next().done;
+    var isEmptyPath = (path15) => path15 == null || typeof path15 === "object" && !!path15[Symbol.iterator]().next().done;
     var Collection2 = class extends Node2.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -895,11 +895,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path14, value) {
-        if (isEmptyPath(path14))
+      addIn(path15, value) {
+        if (isEmptyPath(path15))
           this.add(value);
         else {
-          const [key, ...rest] = path14;
+          const [key, ...rest] = path15;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value);
@@ -913,8 +913,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path14) {
-        const [key, ...rest] = path14;
+      deleteIn(path15) {
+        const [key, ...rest] = path15;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -928,8 +928,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path14, keepScalar) {
-        const [key, ...rest] = path14;
+      getIn(path15, keepScalar) {
+        const [key, ...rest] = path15;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -947,8 +947,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path14) {
-        const [key, ...rest] = path14;
+      hasIn(path15) {
+        const [key, ...rest] = path15;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -958,8 +958,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path14, value) {
-        const [key, ...rest] = path14;
+      setIn(path15, value) {
+        const [key, ...rest] = path15;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -3474,9 +3474,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path14, value) {
+      addIn(path15, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path14, value);
+          this.contents.addIn(path15, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -3551,14 +3551,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path14) {
-        if (Collection2.isEmptyPath(path14)) {
+      deleteIn(path15) {
+        if (Collection2.isEmptyPath(path15)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path14) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path15) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -3573,10 +3573,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path14, keepScalar) {
-        if (Collection2.isEmptyPath(path14))
+      getIn(path15, keepScalar) {
+        if (Collection2.isEmptyPath(path15))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path14, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path15, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -3587,10 +3587,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path14) {
-        if (Collection2.isEmptyPath(path14))
+      hasIn(path15) {
+        if (Collection2.isEmptyPath(path15))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path14) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path15) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -3607,13 +3607,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path14, value) {
-        if (Collection2.isEmptyPath(path14)) {
+      setIn(path15, value) {
+        if (Collection2.isEmptyPath(path15)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path14), value);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path15), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path14, value);
+          this.contents.setIn(path15, value);
         }
       }
       /**
@@ -5574,9 +5574,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path14) => {
+    visit.itemAtPath = (cst, path15) => {
       let item = cst;
-      for (const [field2, index] of path14) {
+      for (const [field2, index] of path15) {
         const tok = item?.[field2];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -5585,23 +5585,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path14) => {
-      const parent = visit.itemAtPath(cst, path14.slice(0, -1));
-      const field2 = path14[path14.length - 1][0];
+    visit.parentCollection = (cst, path15) => {
+      const parent = visit.itemAtPath(cst, path15.slice(0, -1));
+      const field2 = path15[path15.length - 1][0];
       const coll = parent?.[field2];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path14, item, visitor) {
-      let ctrl = visitor(item, path14);
+    function _visit(path15, item, visitor) {
+      let ctrl = visitor(item, path15);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field2 of ["key", "value"]) {
         const token = item[field2];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path14.concat([[field2, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path15.concat([[field2, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -5612,10 +5612,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field2 === "key")
-            ctrl = ctrl(item, path14);
+            ctrl = ctrl(item, path15);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path14) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path15) : ctrl;
     }
     exports.visit = visit;
   }
@@ -10595,8 +10595,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path14) {
-      let input = path14;
+    function removeDotSegments(path15) {
+      let input = path15;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -10670,11 +10670,11 @@ var require_utils = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path14) {
-      if (path14 === "" || path14[0] === "/") {
-        return removeDotSegments(path14);
+    function removeDotSegmentsRelative(path15) {
+      if (path15 === "" || path15[0] === "/") {
+        return removeDotSegments(path15);
       }
-      const segments = path14.split("/");
+      const segments = path15.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -11037,8 +11037,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path14 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path14 && path14 !== "/" ? path14 : void 0;
+        const path15 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path15 && path15 !== "/" ? path15 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -15885,14 +15885,14 @@ var require_util2 = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path14 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path15 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path14 && path14[0] !== "/") {
-          path14 = `/${path14}`;
+        if (path15 && path15[0] !== "/") {
+          path15 = `/${path15}`;
         }
-        return new URL(`${origin}${path14}`);
+        return new URL(`${origin}${path15}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -16343,39 +16343,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path14, origin }
+          request: { method, path: path15, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path14);
+        debuglog("sending request to %s %s/%s", method, origin, path15);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path14, origin },
+          request: { method, path: path15, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path14,
+          path15,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path14, origin }
+          request: { method, path: path15, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path14);
+        debuglog("trailers received from %s %s/%s", method, origin, path15);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path14, origin },
+          request: { method, path: path15, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path14,
+          path15,
           error2.message
         );
       });
@@ -16424,9 +16424,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path14, origin }
+            request: { method, path: path15, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path14);
+          debuglog("sending request to %s %s/%s", method, origin, path15);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -16489,7 +16489,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path14,
+        path: path15,
         method,
         body,
         headers,
@@ -16504,11 +16504,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path14 !== "string") {
+        if (typeof path15 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path14[0] !== "/" && !(path14.startsWith("http://") || path14.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path15[0] !== "/" && !(path15.startsWith("http://") || path15.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path14)) {
+        } else if (invalidPathRegex.test(path15)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -16574,7 +16574,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path14, query) : path14;
+        this.path = query ? buildURL(path15, query) : path15;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -21267,7 +21267,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request2) {
-      const { method, path: path14, host: host2, upgrade, blocking, reset } = request2;
+      const { method, path: path15, host: host2, upgrade, blocking, reset } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -21348,7 +21348,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path14} HTTP/1.1\r
+      let header = `${method} ${path15} HTTP/1.1\r
 `;
       if (typeof host2 === "string") {
         header += `host: ${host2}\r
@@ -21877,7 +21877,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path: path14, host: host2, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
+      const { method, path: path15, host: host2, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade) {
         util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -21974,7 +21974,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path14;
+      headers[HTTP2_HEADER_PATH] = path15;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -22327,9 +22327,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path14 = search ? `${pathname}${search}` : pathname;
+        const path15 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path14;
+        this.opts.path = path15;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -23568,10 +23568,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path14 = "/",
+          path: path15 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path14;
+        opts.path = origin + path15;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host: host2 } = new URL2(origin);
           headers.host = host2;
@@ -25543,20 +25543,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path14) {
-      if (typeof path14 !== "string") {
-        return path14;
+    function safeUrl(path15) {
+      if (typeof path15 !== "string") {
+        return path15;
       }
-      const pathSegments = path14.split("?");
+      const pathSegments = path15.split("?");
       if (pathSegments.length !== 2) {
-        return path14;
+        return path15;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path14, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path14);
+    function matchKey(mockDispatch2, { path: path15, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path15);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -25578,7 +25578,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path14 }) => matchValue(safeUrl(path14), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path15 }) => matchValue(safeUrl(path15), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -25616,9 +25616,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path14, method, body, headers, query } = opts;
+      const { path: path15, method, body, headers, query } = opts;
       return {
-        path: path14,
+        path: path15,
         method,
         body,
         headers,
@@ -26081,10 +26081,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path14, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path15, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path14,
+            Path: path15,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -30963,9 +30963,9 @@ var require_util7 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path14) {
-      for (let i = 0; i < path14.length; ++i) {
-        const code = path14.charCodeAt(i);
+    function validateCookiePath(path15) {
+      for (let i = 0; i < path15.length; ++i) {
+        const code = path15.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -33885,11 +33885,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path14 = opts.path;
+          let path15 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path14 = `/${path14}`;
+            path15 = `/${path15}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path14);
+          url = new URL(util.parseOrigin(url).origin + path15);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -33964,7 +33964,7 @@ var require_undici = __commonJS({
 var require_ignore = __commonJS({
   "node_modules/@balena/dockerignore/ignore.js"(exports, module) {
     "use strict";
-    var path14 = __require("path");
+    var path15 = __require("path");
     var factory = (options) => new IgnoreBase(options);
     factory.default = factory;
     module.exports = factory;
@@ -33973,22 +33973,22 @@ var require_ignore = __commonJS({
     }
     var REGEX_TRAILING_SLASH = /(?<=.)\/$/;
     var REGEX_TRAILING_BACKSLASH = /(?<=.)\\$/;
-    var REGEX_TRAILING_PATH_SEP = path14.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
+    var REGEX_TRAILING_PATH_SEP = path15.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
     var KEY_IGNORE = typeof Symbol !== "undefined" ? /* @__PURE__ */ Symbol.for("dockerignore") : "dockerignore";
     function cleanPath(file) {
-      return path14.normalize(file).replace(REGEX_TRAILING_PATH_SEP, "");
+      return path15.normalize(file).replace(REGEX_TRAILING_PATH_SEP, "");
     }
     function toSlash(file) {
-      if (path14.sep === "/") {
+      if (path15.sep === "/") {
         return file;
       }
       return file.replace(/\\/g, "/");
     }
     function fromSlash(file) {
-      if (path14.sep === "/") {
+      if (path15.sep === "/") {
         return file;
       }
-      return file.replace(/\//g, path14.sep);
+      return file.replace(/\//g, path15.sep);
     }
     var IgnoreBase = class {
       constructor({
@@ -34037,13 +34037,13 @@ var require_ignore = __commonJS({
         return pattern && typeof pattern === "string" && pattern.indexOf("#") !== 0 && pattern.trim() !== "";
       }
       filter(paths) {
-        return make_array(paths).filter((path15) => this._filter(path15));
+        return make_array(paths).filter((path16) => this._filter(path16));
       }
       createFilter() {
-        return (path15) => this._filter(path15);
+        return (path16) => this._filter(path16);
       }
-      ignores(path15) {
-        return !this._filter(path15);
+      ignores(path16) {
+        return !this._filter(path16);
       }
       // https://github.com/moby/moby/blob/v19.03.8/builder/dockerignore/dockerignore.go#L41-L53
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L29-L55
@@ -34082,36 +34082,36 @@ var require_ignore = __commonJS({
           origin,
           pattern,
           // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L54
-          dirs: pattern.split(path14.sep),
+          dirs: pattern.split(path15.sep),
           negative
         };
       }
       // @returns `Boolean` true if the `path` is NOT ignored
-      _filter(path15) {
-        if (!path15) {
+      _filter(path16) {
+        if (!path16) {
           return false;
         }
-        if (path15 in this._cache) {
-          return this._cache[path15];
+        if (path16 in this._cache) {
+          return this._cache[path16];
         }
-        return this._cache[path15] = this._test(path15);
+        return this._cache[path16] = this._test(path16);
       }
       // @returns {Boolean} true if a file is NOT ignored
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L62
       _test(file) {
         file = fromSlash(file);
-        const parentPath = cleanPath(path14.dirname(file));
-        const parentPathDirs = parentPath.split(path14.sep);
+        const parentPath = cleanPath(path15.dirname(file));
+        const parentPathDirs = parentPath.split(path15.sep);
         let matched = false;
         this._rules.forEach((rule) => {
           let match = this._match(file, rule);
           if (!match && parentPath !== ".") {
             if (rule.dirs.includes("**")) {
               for (let i = rule.dirs.filter((x) => x !== "**").length; i <= parentPathDirs.length; i++) {
-                match = match || this._match(parentPathDirs.slice(0, i).join(path14.sep), rule);
+                match = match || this._match(parentPathDirs.slice(0, i).join(path15.sep), rule);
               }
             } else if (rule.dirs.length <= parentPathDirs.length) {
-              match = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path14.sep), rule);
+              match = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path15.sep), rule);
             }
           }
           if (match) {
@@ -34130,13 +34130,13 @@ var require_ignore = __commonJS({
           return rule;
         }
         let regStr = "^";
-        let escapedSlash = path14.sep === "\\" ? "\\\\" : path14.sep;
+        let escapedSlash = path15.sep === "\\" ? "\\\\" : path15.sep;
         for (let i = 0; i < rule.pattern.length; i++) {
           const ch = rule.pattern[i];
           if (ch === "*") {
             if (rule.pattern[i + 1] === "*") {
               i++;
-              if (rule.pattern[i + 1] === path14.sep) {
+              if (rule.pattern[i + 1] === path15.sep) {
                 i++;
               }
               if (rule.pattern[i + 1] === void 0) {
@@ -34152,7 +34152,7 @@ var require_ignore = __commonJS({
           } else if (ch === "." || ch === "$") {
             regStr += `\\${ch}`;
           } else if (ch === "\\") {
-            if (path14.sep === "\\") {
+            if (path15.sep === "\\") {
               regStr += escapedSlash;
               continue;
             }
@@ -35627,65 +35627,65 @@ var Builder = class {
     const { line, col } = this.lines.linePos(offset ?? 0);
     return { file: this.file, line, col };
   }
-  error(at, path14, message) {
-    this.diagnostics.push({ file: at.file, line: at.line, col: at.col, path: path14, message });
+  error(at, path15, message) {
+    this.diagnostics.push({ file: at.file, line: at.line, col: at.col, path: path15, message });
   }
-  deref(node, path14, depth = 0) {
+  deref(node, path15, depth = 0) {
     if (node instanceof import_yaml.Alias) {
       const target = node.resolve(this.doc);
       if (!target) {
         this.error(
           this.pos(node.range?.[0]),
-          path14,
+          path15,
           `unknown alias *${node.source}; define the anchor &${node.source} first`
         );
         return null;
       }
       if (depth > 100) return null;
-      return this.deref(target, path14, depth + 1);
+      return this.deref(target, path15, depth + 1);
     }
     return node ?? null;
   }
   /** Build the Python value of `node` at `path`; `at` is where the reference to it appears. */
-  build(raw, path14, keyPos, stack = /* @__PURE__ */ new Set()) {
+  build(raw, path15, keyPos, stack = /* @__PURE__ */ new Set()) {
     const at = this.pos(raw?.range?.[0]);
-    const node = this.deref(raw, path14);
+    const node = this.deref(raw, path15);
     if (node === null) {
-      this.nodes.set(path14, { pos: at, keyPos, text: "", plain: true });
+      this.nodes.set(path15, { pos: at, keyPos, text: "", plain: true });
       return null;
     }
     if (stack.has(node)) {
-      this.error(at, path14, "recursive alias: a node cannot contain itself");
+      this.error(at, path15, "recursive alias: a node cannot contain itself");
       return null;
     }
-    if (node instanceof import_yaml.Scalar) return this.scalar(node, path14, at, keyPos);
+    if (node instanceof import_yaml.Scalar) return this.scalar(node, path15, at, keyPos);
     stack.add(node);
     try {
       if (node instanceof import_yaml.YAMLSeq) {
-        this.checkCollectionTag(node, "tag:yaml.org,2002:seq", path14, at);
-        this.nodes.set(path14, { pos: at, keyPos });
-        return node.items.map((item, i) => this.build(item, childPath(path14, i), void 0, stack));
+        this.checkCollectionTag(node, "tag:yaml.org,2002:seq", path15, at);
+        this.nodes.set(path15, { pos: at, keyPos });
+        return node.items.map((item, i) => this.build(item, childPath(path15, i), void 0, stack));
       }
       if (node instanceof import_yaml.YAMLMap) {
-        this.checkCollectionTag(node, "tag:yaml.org,2002:map", path14, at);
-        this.nodes.set(path14, { pos: at, keyPos });
-        return this.mapping(node, path14, stack);
+        this.checkCollectionTag(node, "tag:yaml.org,2002:map", path15, at);
+        this.nodes.set(path15, { pos: at, keyPos });
+        return this.mapping(node, path15, stack);
       }
     } finally {
       stack.delete(node);
     }
-    this.error(at, path14, "unsupported YAML node");
+    this.error(at, path15, "unsupported YAML node");
     return null;
   }
-  checkCollectionTag(node, expected, path14, at) {
+  checkCollectionTag(node, expected, path15, at) {
     if (node.tag && node.tag !== expected && node.tag !== "!") {
-      this.error(at, path14, `PyYAML's safe_load cannot load a value tagged ${node.tag}; remove the tag`);
+      this.error(at, path15, `PyYAML's safe_load cannot load a value tagged ${node.tag}; remove the tag`);
     }
   }
-  scalar(node, path14, at, keyPos) {
+  scalar(node, path15, at, keyPos) {
     const text = typeof node.value === "string" ? node.value : String(node.value ?? "");
     const plain = node.type === "PLAIN" || node.type === void 0;
-    this.nodes.set(path14, { pos: at, keyPos, text, plain: plain && !node.tag });
+    this.nodes.set(path15, { pos: at, keyPos, text, plain: plain && !node.tag });
     let tag2;
     if (!node.tag && !plain) tag2 = TAG_STR;
     else if (node.tag && node.tag !== "!") tag2 = node.tag;
@@ -35693,13 +35693,13 @@ var Builder = class {
     if (tag2 === TAG_MERGE) {
       this.error(
         at,
-        path14,
+        path15,
         `'<<' (a YAML merge key) can only be a mapping key; quote it to mean the string "<<"`
       );
       return text;
     }
     if (tag2 === TAG_VALUE) {
-      this.error(at, path14, `PyYAML's safe_load cannot load a plain '='; quote it: "="`);
+      this.error(at, path15, `PyYAML's safe_load cannot load a plain '='; quote it: "="`);
       return text;
     }
     try {
@@ -35708,7 +35708,7 @@ var Builder = class {
       if (err instanceof ConstructError) {
         this.error(
           at,
-          path14,
+          path15,
           `${err.message}; PyYAML's safe_load fails on it, ${node.tag ? "remove the tag" : "quote the value to make it a string"}`
         );
         return text;
@@ -35717,50 +35717,50 @@ var Builder = class {
     }
   }
   /** PyYAML's `flatten_mapping`: merged pairs first (later sources first), then the mapping's own pairs. */
-  flatten(node, path14, stack) {
+  flatten(node, path15, stack) {
     const merge2 = [];
     const own = [];
     for (const pair of node.items) {
-      const keyNode = this.deref(pair.key, path14);
+      const keyNode = this.deref(pair.key, path15);
       const isMerge = keyNode instanceof import_yaml.Scalar && !keyNode.tag && (keyNode.type === "PLAIN" || keyNode.type === void 0) && keyNode.value === "<<";
       if (!isMerge) {
         own.push({ key: pair.key, value: pair.value, own: true });
         continue;
       }
       const at = this.pos(pair.value?.range?.[0] ?? keyNode.range?.[0]);
-      const value = this.deref(pair.value, path14);
+      const value = this.deref(pair.value, path15);
       const sources = [];
       if (value instanceof import_yaml.YAMLMap) sources.push(value);
       else if (value instanceof import_yaml.YAMLSeq) {
         for (const item of value.items) {
-          const sub = this.deref(item, path14);
+          const sub = this.deref(item, path15);
           if (sub instanceof import_yaml.YAMLMap) sources.push(sub);
-          else this.error(at, path14, "a merge key (<<) takes a mapping or a list of mappings");
+          else this.error(at, path15, "a merge key (<<) takes a mapping or a list of mappings");
         }
         sources.reverse();
       } else {
-        this.error(at, path14, "a merge key (<<) takes a mapping or a list of mappings");
+        this.error(at, path15, "a merge key (<<) takes a mapping or a list of mappings");
         continue;
       }
       for (const source of sources) {
         if (stack.has(source)) {
-          this.error(at, path14, "recursive merge: a mapping cannot merge itself");
+          this.error(at, path15, "recursive merge: a mapping cannot merge itself");
           continue;
         }
         stack.add(source);
-        merge2.push(...this.flatten(source, path14, stack).map((p) => ({ ...p, own: false })));
+        merge2.push(...this.flatten(source, path15, stack).map((p) => ({ ...p, own: false })));
         stack.delete(source);
       }
     }
     return [...merge2, ...own];
   }
-  mapping(node, path14, stack) {
+  mapping(node, path15, stack) {
     const dict2 = { type: "dict", entries: [] };
     const index = /* @__PURE__ */ new Map();
-    for (const pair of this.flatten(node, path14, stack)) {
+    for (const pair of this.flatten(node, path15, stack)) {
       const keyNodeRaw = pair.key;
       const keyPos = this.pos(keyNodeRaw?.range?.[0] ?? pair.value?.range?.[0]);
-      const keyPath = `${path14}\0key`;
+      const keyPath = `${path15}\0key`;
       const key = this.build(pair.key, keyPath, void 0, stack);
       const keyText = this.nodes.get(keyPath)?.text;
       this.nodes.delete(keyPath);
@@ -35768,12 +35768,12 @@ var Builder = class {
       if (id === void 0) {
         this.error(
           keyPos,
-          path14,
+          path15,
           `a mapping key cannot be ${Array.isArray(key) ? "a list" : "a mapping"}; PyYAML's safe_load fails on it`
         );
         continue;
       }
-      const valuePath = childPath(path14, key);
+      const valuePath = childPath(path15, key);
       const value = this.build(pair.value, valuePath, keyPos, stack);
       const info = this.nodes.get(valuePath);
       if (info && keyText !== void 0) info.keyText = keyText;
@@ -36012,8 +36012,8 @@ function specPath(dir, p) {
 }
 function typedImage(src, ctx) {
   const get = (name2) => field(src, name2);
-  const at = (path14) => {
-    const full = path14 === "" ? src.prefix : src.prefix ? `${src.prefix}.${path14}`.replace(/\.\[/g, "[") : path14;
+  const at = (path15) => {
+    const full = path15 === "" ? src.prefix : src.prefix ? `${src.prefix}.${path15}`.replace(/\.\[/g, "[") : path15;
     const node = ctx.doc.nodes.get(full) ?? ctx.doc.nodes.get(src.prefix);
     return node?.pos ?? { file: ctx.file, line: 1, col: 1 };
   };
@@ -36051,6 +36051,7 @@ function typedImage(src, ctx) {
   }
   const spec = {
     id: src.inMap ? src.id : name,
+    fieldPrefix: src.prefix,
     file: ctx.file,
     dir: ctx.dir,
     root: ctx.root,
@@ -36173,7 +36174,15 @@ var imagespec_schema_default = {
           type: ["string", "null"],
           description: 'Registry and path the image is pushed to, e.g. "ghcr.io/my-org" or "localhost:5000". Lowercased, as flytekit does.',
           pattern: "^(?:localhost:[0-9]{1,5}|[A-Za-z0-9._-]+(?::[0-9]{1,5})?)(?:/[A-Za-z0-9_.-]+)*$",
-          "x-hint": 'must look like "ghcr.io/my-org", "docker.io/user" or "localhost:5000"'
+          "x-hint": 'must look like "ghcr.io/my-org", "docker.io/user" or "localhost:5000"',
+          allOf: [
+            {
+              type: ["string", "null"],
+              pattern: "^(?:localhost:[0-9]{1,5}|[A-Za-z0-9._-]+(?::[0-9]{1,5})?)(?:/[A-Za-z0-9]+(?:(?:[._]|__|-+)[A-Za-z0-9]+)*)*$",
+              "x-hint": 'path parts must be letters and digits separated by single . _ __ or - (e.g. "ghcr.io/my-org")',
+              "x-refined": "pattern"
+            }
+          ]
         },
         packages: {
           type: ["array", "null"],
@@ -36230,14 +36239,16 @@ var imagespec_schema_default = {
         base_image: {
           type: ["string", "null"],
           description: "Image to build on: an image reference, or (in an images: map) the key of another image of the same file.",
-          pattern: "^[^\\u0000-\\u001f\\u007f]*$",
-          "x-hint": "must be a single line without control characters (newline, tab, NUL)"
+          pattern: "^(?:(?:(?:(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])(?:\\.(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]))*|\\[[A-Fa-f0-9:]+\\])(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,})?|[A-Za-z0-9][A-Za-z0-9_.-]*)$",
+          "x-hint": 'must be an image reference NAME[:TAG][@DIGEST] (lowercase name), e.g. "python:3.11-slim", or the key of another image of the file',
+          "x-refined": "pattern"
         },
         platform: {
           type: "string",
           description: 'Comma-separated target platforms, e.g. "linux/amd64,linux/arm64". Default: linux/amd64.',
-          pattern: "^[a-z0-9]+/[a-z0-9_]+(?:/[a-z0-9]+)?(?:,[a-z0-9]+/[a-z0-9_]+(?:/[a-z0-9]+)?)*$",
-          "x-hint": 'must be OS/ARCH[/VARIANT] entries separated by commas, e.g. "linux/amd64,linux/arm64"'
+          pattern: "^(?:linux|windows|darwin|freebsd|netbsd|openbsd|solaris|illumos|aix)/(?:(?:amd64|x86_64|x86-64)(?:/v[1-4])?|(?:arm64|aarch64)(?:/(?:8|v8|v8\\.0|v9))?|arm(?:/v?[5-8])?|armhf|armel|386|i386|ppc64le|ppc64|s390x|riscv64|mips64le|mips64|mipsle|mips|loong64)(?:,(?:linux|windows|darwin|freebsd|netbsd|openbsd|solaris|illumos|aix)/(?:(?:amd64|x86_64|x86-64)(?:/v[1-4])?|(?:arm64|aarch64)(?:/(?:8|v8|v8\\.0|v9))?|arm(?:/v?[5-8])?|armhf|armel|386|i386|ppc64le|ppc64|s390x|riscv64|mips64le|mips64|mipsle|mips|loong64))*$",
+          "x-hint": 'must be known OS/ARCH[/VARIANT] entries separated by commas, e.g. "linux/amd64,linux/arm64"',
+          "x-refined": "pattern"
         },
         pip_index: {
           type: ["string", "null"],
@@ -36306,7 +36317,15 @@ var imagespec_schema_default = {
           type: ["string", "null"],
           description: 'Tag template; must contain {spec_hash}, e.g. "{spec_hash}-dev".',
           pattern: "\\{spec_hash\\}",
-          "x-hint": 'must contain {spec_hash}, e.g. "{spec_hash}-dev"'
+          "x-hint": 'must contain {spec_hash}, e.g. "{spec_hash}-dev"',
+          allOf: [
+            {
+              type: ["string", "null"],
+              pattern: "^(?:[^{}]|\\{\\{|\\}\\}|\\{spec_hash\\})*$",
+              "x-hint": "may only use the field {spec_hash} ({{ and }} for literal braces)",
+              "x-refined": "pattern"
+            }
+          ]
         },
         source_copy_mode: {
           type: ["string", "null"],
@@ -36317,7 +36336,10 @@ var imagespec_schema_default = {
           type: ["array", "null"],
           description: "Files or directories (relative to the spec file) copied to /root in the image, keeping their relative paths.",
           items: {
-            type: "string"
+            type: "string",
+            pattern: "^(?![/\\\\])(?!(?:.*[/\\\\])?\\.\\.(?:[/\\\\]|$)).+$",
+            "x-hint": 'must be a non-empty path relative to the spec file, without ".." (it is copied to /root/<path>)',
+            "x-refined": "pattern"
           }
         },
         python_exec: {
@@ -36337,7 +36359,13 @@ var imagespec_schema_default = {
         },
         builder_options: {
           type: ["object", "null"],
-          description: "Builder-specific options (kept for flytekit compatibility and part of the flyte tag)."
+          description: "Builder-specific options (kept for flytekit compatibility and part of the flyte tag).",
+          properties: {
+            network: {
+              description: "Network mode of the build steps (docker buildx build --network): default, none or host.",
+              enum: ["default", "none", "host", null]
+            }
+          }
         },
         builder_config: {
           type: ["object", "null"],
@@ -36472,7 +36500,47 @@ var imagespec_schema_default = {
             python_installer: false
           }
         }
-      }
+      },
+      allOf: [
+        {
+          if: {
+            required: ["source_copy_mode"],
+            properties: {
+              source_copy_mode: {
+                not: {
+                  enum: ["no_copy", "NO_COPY", null]
+                }
+              }
+            }
+          },
+          then: {
+            required: ["source_root"],
+            "x-hint": "needs source_root (the directory to copy from); add source_root: . or remove source_copy_mode",
+            "x-refined": "required"
+          }
+        },
+        {
+          if: {
+            required: ["requirements"],
+            properties: {
+              requirements: {
+                type: "string",
+                pattern: "(?:^|[/\\\\])(?:uv|poetry)\\.lock$"
+              }
+            }
+          },
+          then: {
+            properties: {
+              packages: {
+                type: ["array", "null"],
+                maxItems: 0,
+                "x-hint": "cannot be combined with a uv.lock or poetry.lock requirements file (the lock file is installed exactly); add the packages to pyproject.toml and re-lock, or use a requirements.txt",
+                "x-refined": "maxItems"
+              }
+            }
+          }
+        }
+      ]
     }
   },
   if: {
@@ -36561,6 +36629,7 @@ function schemaValidator() {
       allowUnionTypes: true
     });
     ajv.addKeyword({ keyword: "x-hint", schemaType: "string" });
+    ajv.addKeyword({ keyword: "x-refined", schemaType: "string" });
     compiled = ajv.compile(SCHEMA);
   }
   return compiled;
@@ -36579,24 +36648,24 @@ function toJson(value) {
   return { $date: displayValue(value) };
 }
 function resolvePointer(root, pointer) {
-  let path14 = "";
+  let path15 = "";
   let value = root;
-  if (pointer === "") return { path: path14, value };
+  if (pointer === "") return { path: path15, value };
   for (const raw of pointer.slice(1).split("/")) {
     const seg = raw.replace(/~1/g, "/").replace(/~0/g, "~");
     if (Array.isArray(value)) {
       const i = Number(seg);
-      path14 = childPath(path14, i);
+      path15 = childPath(path15, i);
       value = value[i];
     } else if (value !== null && typeof value === "object" && "type" in value && value.type === "dict") {
-      path14 = childPath(path14, seg);
+      path15 = childPath(path15, seg);
       value = value.entries.find(([k]) => k === seg)?.[1];
     } else {
-      path14 = childPath(path14, seg);
+      path15 = childPath(path15, seg);
       value = void 0;
     }
   }
-  return { path: path14, value };
+  return { path: path15, value };
 }
 var NOUN = {
   string: "a string",
@@ -36626,37 +36695,77 @@ function hintOf(e) {
   const hint = ps?.["x-hint"];
   return typeof hint === "string" ? hint : void 0;
 }
-function fieldName(path14) {
-  return path14 === "" ? "the spec file" : path14;
+function fieldName(path15) {
+  return path15 === "" ? "the spec file" : path15;
 }
-function schemaDiagnostics(doc) {
+var FLYTEKIT2 = new Set(FLYTEKIT_FIELDS);
+var FLYTEKIT_STRING_LISTS = /* @__PURE__ */ new Set([
+  "packages",
+  "conda_channels",
+  "conda_packages",
+  "apt_packages",
+  "pip_extra_index_url",
+  "entrypoint",
+  "commands"
+]);
+function imageField(root, pointer) {
+  const segs = pointer.split("/").slice(1);
+  const isMap = root !== null && typeof root === "object" && !Array.isArray(root) && root.type === "dict" && root.entries.some(([k]) => k === "images");
+  return isMap ? segs[0] === "images" ? segs[2] : void 0 : segs[0];
+}
+function flytekitRefuses(root, e) {
+  const field2 = imageField(root, e.instancePath);
+  if (field2 === void 0 || !FLYTEKIT2.has(field2)) return true;
+  if (FLYTEKIT_STRING_LISTS.has(field2)) return e.keyword === "type";
+  if (field2 === "pip_secret_mounts") return ["type", "minItems", "maxItems"].includes(e.keyword);
+  if (field2 === "registry") return e.keyword === "type" || e.keyword === "pattern" && e.data !== "";
+  if (field2 === "name") return e.keyword === "type";
+  return false;
+}
+function isRefined(e) {
+  const ps = e.parentSchema;
+  return ps?.["x-refined"] === e.keyword;
+}
+function schemaProblems(doc, mode = "strict") {
   const validate2 = schemaValidator();
-  if (validate2(toJson(doc.value))) return [];
-  const errors = validate2.errors ?? [];
-  const combinators = errors.filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf");
+  if (validate2(toJson(doc.value))) return { reported: [], refined: [] };
+  const all = (validate2.errors ?? []).filter(
+    (e) => mode === "strict" || !isRefined(e) && flytekitRefuses(doc.value, e)
+  );
+  return {
+    reported: schemaMessages(
+      doc,
+      all.filter((e) => !isRefined(e)),
+      all
+    ),
+    refined: schemaMessages(doc, all.filter(isRefined), all)
+  };
+}
+function schemaMessages(doc, errors, context3) {
+  const combinators = context3.filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf");
   const out = [];
   const seen = /* @__PURE__ */ new Set();
-  const nodePos = (path14, key = false) => {
-    const n = doc.nodes.get(path14);
+  const nodePos = (path15, key = false) => {
+    const n = doc.nodes.get(path15);
     const root = doc.nodes.get("")?.pos ?? { file: doc.file, line: 1, col: 1 };
     return (key ? n?.keyPos : void 0) ?? n?.pos ?? root;
   };
-  const push = (at, path14, message) => {
+  const push = (at, path15, message) => {
     const id = `${at.line}:${at.col}:${message}`;
     if (seen.has(id)) return;
     seen.add(id);
-    out.push({ file: at.file, line: at.line, col: at.col, path: path14, message });
+    out.push({ file: at.file, line: at.line, col: at.col, path: path15, message });
   };
   for (const e of errors) {
     if (e.keyword === "if" || e.keyword === "propertyNames") continue;
     if (combinators.some((c) => c !== e && e.schemaPath.startsWith(`${c.schemaPath}/`))) continue;
-    const { path: path14, value } = resolvePointer(doc.value, e.instancePath);
-    const node = doc.nodes.get(path14);
-    const name = fieldName(path14);
+    const { path: path15, value } = resolvePointer(doc.value, e.instancePath);
+    const node = doc.nodes.get(path15);
+    const name = fieldName(path15);
     const params = e.params;
     const hint = hintOf(e);
     if (e.propertyName !== void 0) {
-      const keyPath = childPath(path14, e.propertyName);
+      const keyPath = childPath(path15, e.propertyName);
       push(
         nodePos(keyPath, true),
         keyPath,
@@ -36667,13 +36776,13 @@ function schemaDiagnostics(doc) {
     switch (e.keyword) {
       case "additionalProperties": {
         const key = String(params.additionalProperty);
-        const keyPath = childPath(path14, key);
+        const keyPath = childPath(path15, key);
         const props = Object.keys(e.parentSchema.properties ?? {});
         let message;
-        if (path14 === "" && props.length === 1 && props[0] === "images") {
+        if (path15 === "" && props.length === 1 && props[0] === "images") {
           message = `unknown top-level field "${key}" next to images:; with an images: map, put image fields inside each image`;
         } else {
-          const where = path14 === "" || /^images\.[^.]+$|^images\[[^\]]+\]$/.test(path14) ? "field" : `field of ${name}`;
+          const where = path15 === "" || /^images\.[^.]+$|^images\[[^\]]+\]$/.test(path15) ? "field" : `field of ${name}`;
           message = `unknown ${where} "${key}"${didYouMean(key, props) || "; see docs/spec.md for the fields"}`;
         }
         push(nodePos(keyPath, true), keyPath, message);
@@ -36688,7 +36797,7 @@ function schemaDiagnostics(doc) {
         if (expected[0] === "array" && typeof value === "string") {
           fix = `write it as a list: [${JSON.stringify(value)}]`;
         }
-        push(nodePos(path14), path14, `${name} must be ${noun}${fix ? `; ${fix}` : ""}`);
+        push(nodePos(path15), path15, `${name} must be ${noun}${fix ? `; ${fix}` : ""}`);
         break;
       }
       case "enum": {
@@ -36696,17 +36805,17 @@ function schemaDiagnostics(doc) {
         const lower = [...new Set(allowed.map((v) => v.toLowerCase()))];
         const got = typeof value === "string" ? JSON.stringify(value) : displayValue(value ?? null);
         const suggestion = typeof value === "string" ? didYouMean(value, lower) : "";
-        push(nodePos(path14), path14, `${name} must be one of ${lower.join(", ")}; got ${got}${suggestion}`);
+        push(nodePos(path15), path15, `${name} must be one of ${lower.join(", ")}; got ${got}${suggestion}`);
         break;
       }
       case "required": {
         const missing2 = String(params.missingProperty);
-        push(nodePos(path14), path14, `${name} needs ${missing2}`);
+        push(nodePos(path15), path15, `${name} ${isRefined(e) && hint ? hint : `needs ${missing2}`}`);
         break;
       }
       case "dependentRequired": {
         const prop = String(params.property);
-        const keyPath = childPath(path14, prop);
+        const keyPath = childPath(path15, prop);
         push(
           nodePos(keyPath, true),
           keyPath,
@@ -36715,29 +36824,29 @@ function schemaDiagnostics(doc) {
         break;
       }
       case "false schema": {
-        const field2 = path14.replace(/^.*[.[]/, "").replace(/["\]]/g, "");
+        const field2 = path15.replace(/^.*[.[]/, "").replace(/["\]]/g, "");
         push(
-          nodePos(path14, true),
-          path14,
+          nodePos(path15, true),
+          path15,
           `${field2} cannot be combined with dockerfile (the Dockerfile defines the image contents); move it into the Dockerfile, or into a second image whose base_image is this one`
         );
         break;
       }
       case "minProperties":
-        push(nodePos(path14), path14, `${name} must name at least one image, e.g. "images: {app: {name: app}}"`);
+        push(nodePos(path15), path15, `${name} must name at least one image, e.g. "images: {app: {name: app}}"`);
         break;
       case "minLength":
-        push(nodePos(path14), path14, `${name} must not be empty`);
+        push(nodePos(path15), path15, `${name} must not be empty`);
         break;
       case "pattern":
         push(
-          nodePos(path14),
-          path14,
+          nodePos(path15),
+          path15,
           `${name} ${hint ?? `must match ${String(params.pattern)}`}; got ${JSON.stringify(value)}`
         );
         break;
       default:
-        push(nodePos(path14), path14, `${name} ${hint ?? e.message ?? "is invalid"}`);
+        push(nodePos(path15), path15, `${name} ${hint ?? e.message ?? "is invalid"}`);
     }
   }
   return out;
@@ -36857,22 +36966,22 @@ function parseReference(text) {
       );
     }
   }
-  const { domain, path: path14 } = splitDomain(rest);
+  const { domain, path: path15 } = splitDomain(rest);
   if (!DOMAIN.test(domain)) {
     throw new UserError(
       `invalid image reference '${input}': '${domain}' is not a valid registry host[:port]`
     );
   }
-  if (!REMOTE_NAME.test(path14)) {
-    const hint = path14.toLowerCase() !== path14 ? "repository names must be lowercase" : 'repository path components are lowercase letters and digits separated by ".", "_", "__" or "-"';
+  if (!REMOTE_NAME.test(path15)) {
+    const hint = path15.toLowerCase() !== path15 ? "repository names must be lowercase" : 'repository path components are lowercase letters and digits separated by ".", "_", "__" or "-"';
     throw new UserError(`invalid image reference '${input}': ${hint}`);
   }
-  if (domain.length + 1 + path14.length > NAME_MAX_LENGTH) {
+  if (domain.length + 1 + path15.length > NAME_MAX_LENGTH) {
     throw new UserError(
       `invalid image reference '${input}': the name is longer than ${NAME_MAX_LENGTH} characters`
     );
   }
-  const ref = { domain, path: path14 };
+  const ref = { domain, path: path15 };
   if (tag2 !== void 0) ref.tag = tag2;
   if (digest !== void 0) ref.digest = digest;
   return ref;
@@ -36881,17 +36990,17 @@ function splitDomain(name) {
   const slash = name.indexOf("/");
   const first = slash < 0 ? "" : name.slice(0, slash);
   let domain;
-  let path14;
+  let path15;
   if (slash < 0 || !/[.:]/.test(first) && first !== "localhost" && first.toLowerCase() === first) {
     domain = DOCKER_HUB;
-    path14 = name;
+    path15 = name;
   } else {
     domain = first;
-    path14 = name.slice(slash + 1);
+    path15 = name.slice(slash + 1);
   }
   domain = normalizeDomain(domain);
-  if (domain === DOCKER_HUB && !path14.includes("/")) path14 = `library/${path14}`;
-  return { domain, path: path14 };
+  if (domain === DOCKER_HUB && !path15.includes("/")) path15 = `library/${path15}`;
+  return { domain, path: path15 };
 }
 function normalizeDomain(domain) {
   return DOCKER_HUB_ALIASES.has(domain.toLowerCase()) ? DOCKER_HUB : domain;
@@ -36981,20 +37090,21 @@ function platformProblem(platform2) {
 }
 
 // src/spec/semantic.ts
-function keyDiagnostics(doc) {
+function keyDiagnostics(doc, fieldsOnly = false) {
+  const structural = (path15) => path15 === "" || path15 === "images" || /^images(\.[A-Za-z_][A-Za-z0-9_-]*|\[[^\]]*\])$/.test(path15);
   const out = [];
-  const walk = (value, path14, freeForm) => {
+  const walk = (value, path15, freeForm) => {
     if (Array.isArray(value)) {
-      value.forEach((v, i) => walk(v, childPath(path14, i), freeForm));
+      value.forEach((v, i) => walk(v, childPath(path15, i), freeForm));
       return;
     }
     if (value === null || typeof value !== "object" || value.type !== "dict") return;
     for (const [k, v] of value.entries) {
       if (typeof k === "string" && k.startsWith("x-")) continue;
-      const p = childPath(path14, k);
-      if (typeof k !== "string" && !freeForm) {
+      const p = childPath(path15, k);
+      if (typeof k !== "string" && !freeForm && (!fieldsOnly || structural(path15))) {
         const node = doc.nodes.get(p);
-        const at = node?.keyPos ?? node?.pos ?? doc.nodes.get(path14)?.pos ?? { file: doc.file, line: 1, col: 1 };
+        const at = node?.keyPos ?? node?.pos ?? doc.nodes.get(path15)?.pos ?? { file: doc.file, line: 1, col: 1 };
         out.push({
           file: at.file,
           line: at.line,
@@ -37003,7 +37113,7 @@ function keyDiagnostics(doc) {
           message: keyMessage(k, node?.keyText)
         });
       }
-      walk(v, p, freeForm || /(^|\.)builder_options$/.test(path14));
+      walk(v, p, freeForm || /(^|\.)builder_options$/.test(path15));
     }
   };
   walk(doc.value, "", false);
@@ -37014,15 +37124,15 @@ function keyMessage(key, text) {
   const reads = typeof key === "boolean" ? `the boolean ${displayValue(key)}` : key === null ? "null" : displayValue(key) === written ? pyTypeName(key) : `${pyTypeName(key)} (${displayValue(key)})`;
   return `key ${written} reads as ${reads}, not a string; quote it: "${written}"`;
 }
-function report(ctx, at, path14, message) {
-  ctx.out.push({ file: at.file, line: at.line, col: at.col, path: path14, message });
+function report(ctx, at, path15, message) {
+  ctx.out.push({ file: at.file, line: at.line, col: at.col, path: path15, message });
 }
 function isInside(root, p) {
   const rel = relative(root, p);
   return rel === "" || !rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute2(rel);
 }
-async function checkPath(ctx, path14, written, kind) {
-  const at = ctx.doc.nodes.get(path14)?.pos ?? { file: ctx.doc.file, line: 1, col: 1 };
+async function checkPath(ctx, path15, written, kind, contained = true) {
+  const at = ctx.doc.nodes.get(path15)?.pos ?? { file: ctx.doc.file, line: 1, col: 1 };
   const abs = specPath(ctx.dir, written);
   try {
     await lstat(abs);
@@ -37030,8 +37140,8 @@ async function checkPath(ctx, path14, written, kind) {
     report(
       ctx,
       at,
-      path14,
-      `${path14} ${JSON.stringify(written)} does not exist; paths are relative to the spec file's directory`
+      path15,
+      `${path15} ${JSON.stringify(written)} does not exist; paths are relative to the spec file's directory`
     );
     return false;
   }
@@ -37042,17 +37152,17 @@ async function checkPath(ctx, path14, written, kind) {
     report(
       ctx,
       at,
-      path14,
-      `${path14} ${JSON.stringify(written)} is a broken symbolic link; point it at an existing file or remove it`
+      path15,
+      `${path15} ${JSON.stringify(written)} is a broken symbolic link; point it at an existing file or remove it`
     );
     return false;
   }
-  if (!isInside(ctx.root, real)) {
+  if (contained && !isInside(ctx.root, real)) {
     report(
       ctx,
       at,
-      path14,
-      `${path14} ${JSON.stringify(written)} resolves outside the repository (${real}); keep referenced files inside ${ctx.root}`
+      path15,
+      `${path15} ${JSON.stringify(written)} resolves outside the repository (${real}); keep referenced files inside ${ctx.root}`
     );
     return false;
   }
@@ -37061,17 +37171,17 @@ async function checkPath(ctx, path14, written, kind) {
     report(
       ctx,
       at,
-      path14,
-      `${path14} ${JSON.stringify(written)} is ${st.isDirectory() ? "a directory" : "not a regular file"}; give a file`
+      path15,
+      `${path15} ${JSON.stringify(written)} is ${st.isDirectory() ? "a directory" : "not a regular file"}; give a file`
     );
     return false;
   }
   if (kind === "directory" && !st.isDirectory()) {
-    report(ctx, at, path14, `${path14} ${JSON.stringify(written)} is not a directory; give a directory`);
+    report(ctx, at, path15, `${path15} ${JSON.stringify(written)} is not a directory; give a directory`);
     return false;
   }
   if (kind === "any" && !st.isDirectory() && !st.isFile()) {
-    report(ctx, at, path14, `${path14} ${JSON.stringify(written)} is not a regular file or directory`);
+    report(ctx, at, path15, `${path15} ${JSON.stringify(written)} is not a regular file or directory`);
     return false;
   }
   return true;
@@ -37109,8 +37219,8 @@ async function checkImage(src, ctx) {
     if (ctx.failed.has(src.prefix) && src.prefix !== "") return false;
     return true;
   };
-  const at = (path14, key = false) => {
-    const n = ctx.doc.nodes.get(path14);
+  const at = (path15, key = false) => {
+    const n = ctx.doc.nodes.get(path15);
     return (key ? n?.keyPos : void 0) ?? n?.pos ?? ctx.doc.nodes.get(src.prefix)?.pos ?? { file: ctx.doc.file, line: 1, col: 1 };
   };
   const s = (name) => field(src, name);
@@ -37264,25 +37374,25 @@ async function checkImage(src, ctx) {
     const entries = field(src, "copy");
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
-      const path14 = childPath(p("copy"), i);
+      const path15 = childPath(p("copy"), i);
       if (entry === "") {
-        report(ctx, at(path14), path14, `${path14} is empty; give a file or directory relative to the spec file`);
+        report(ctx, at(path15), path15, `${path15} is empty; give a file or directory relative to the spec file`);
       } else if (isAbsolute2(entry)) {
         report(
           ctx,
-          at(path14),
-          path14,
-          `${path14} ${JSON.stringify(entry)} is absolute; give a path relative to the spec file (it is copied to /root/<path>)`
+          at(path15),
+          path15,
+          `${path15} ${JSON.stringify(entry)} is absolute; give a path relative to the spec file (it is copied to /root/<path>)`
         );
       } else if (entry.split(/[\\/]/).includes("..")) {
         report(
           ctx,
-          at(path14),
-          path14,
-          `${path14} ${JSON.stringify(entry)} contains ".."; copy entries must stay below the spec file's directory (it is copied to /root/<path>)`
+          at(path15),
+          path15,
+          `${path15} ${JSON.stringify(entry)} contains ".."; copy entries must stay below the spec file's directory (it is copied to /root/<path>)`
         );
       } else {
-        await checkPath(ctx, path14, entry, "any");
+        await checkPath(ctx, path15, entry, "any");
       }
     }
   }
@@ -37293,16 +37403,38 @@ async function checkImage(src, ctx) {
         return;
       const id = secret.entries.find(([k]) => k === "id")?.[1];
       if (typeof id !== "string") return;
-      const path14 = `${childPath(p("secrets"), i)}.id`;
+      const path15 = `${childPath(p("secrets"), i)}.id`;
       if (seen.has(id))
-        report(ctx, at(path14), path14, `secret id "${id}" is used twice; give each secret its own id`);
+        report(ctx, at(path15), path15, `secret id "${id}" is used twice; give each secret its own id`);
       seen.add(id);
     });
   }
 }
-async function semanticDiagnostics(sources, context3, failed) {
+async function checkHashInputs(src, ctx) {
+  const p = (name) => src.prefix ? `${src.prefix}.${name}` : name;
+  const paths = [
+    ["requirements", "file"],
+    ["source_root", "directory"],
+    ["dockerfile", "file"],
+    ["build_context", "directory"],
+    ["dockerignore", "file"]
+  ];
+  for (const [name, kind] of paths) {
+    const value = field(src, name);
+    if (typeof value === "string" && value !== "") await checkPath(ctx, p(name), value, kind, false);
+  }
+  const copy = field(src, "copy");
+  if (Array.isArray(copy)) {
+    for (let i = 0; i < copy.length; i++) {
+      const entry = copy[i];
+      if (typeof entry === "string" && entry !== "")
+        await checkPath(ctx, childPath(p("copy"), i), entry, "any", false);
+    }
+  }
+}
+async function semanticDiagnostics(sources, context3, failed, mode = "strict") {
   const ctx = { ...context3, root: resolve2(context3.root), out: [], failed };
-  for (const src of sources) await checkImage(src, ctx);
+  for (const src of sources) await (mode === "strict" ? checkImage(src, ctx) : checkHashInputs(src, ctx));
   return ctx.out;
 }
 
@@ -37310,17 +37442,21 @@ async function semanticDiagnostics(sources, context3, failed) {
 function sortDiagnostics(list) {
   return [...list].sort((a, b) => a.line - b.line || a.col - b.col || a.message.localeCompare(b.message));
 }
-async function validateDocument(doc, root) {
+async function validateDocument(doc, root, mode = "strict") {
   const file = resolve3(doc.file);
   const dir = dirname2(file);
-  const keyProblems = keyDiagnostics(doc);
-  const schemaProblems = schemaDiagnostics(doc);
+  const keyProblems = keyDiagnostics(doc, mode === "hash");
+  const schema = schemaProblems(doc, mode);
   const sources = imageSources(doc);
   const keys = new Set(sources.filter((s) => s.inMap).map((s) => s.id));
   const ctx = { doc, file, dir, root, keys };
-  const failed = new Set([...keyProblems, ...schemaProblems].map((d) => d.path));
-  const semantic = await semanticDiagnostics(sources, ctx, failed);
-  const diagnostics = [...keyProblems, ...schemaProblems, ...semantic];
+  const failed = new Set([...keyProblems, ...schema.reported].map((d) => d.path));
+  const semantic = await semanticDiagnostics(sources, ctx, failed, mode);
+  const near = (a, b) => a === b || b.startsWith(a === "" ? "" : `${a}.`) || b.startsWith(`${a}[`);
+  const unrefined = schema.refined.filter(
+    (r) => !schema.reported.some((d) => d.path === r.path) && !semantic.some((d) => near(r.path, d.path) || near(d.path, r.path))
+  );
+  const diagnostics = [...keyProblems, ...schema.reported, ...unrefined, ...semantic];
   if (diagnostics.length > 0) return { images: [], diagnostics: sortDiagnostics(diagnostics) };
   const images = sources.map((s) => typedImage(s, ctx));
   const { ordered, diagnostics: graph } = orderImages(images);
@@ -38375,9 +38511,9 @@ var __awaiter5 = function(thisArg, _arguments, P, generator) {
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
 };
-function exec(commandLine, args, options) {
+function exec(commandLine2, args, options) {
   return __awaiter5(this, void 0, void 0, function* () {
-    const commandArgs = argStringToArray(commandLine);
+    const commandArgs = argStringToArray(commandLine2);
     if (commandArgs.length === 0) {
       throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
     }
@@ -38387,7 +38523,7 @@ function exec(commandLine, args, options) {
     return runner.exec();
   });
 }
-function getExecOutput(commandLine, args, options) {
+function getExecOutput(commandLine2, args, options) {
   return __awaiter5(this, void 0, void 0, function* () {
     var _a, _b;
     let stdout = "";
@@ -38409,7 +38545,7 @@ function getExecOutput(commandLine, args, options) {
       }
     };
     const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-    const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+    const exitCode = yield exec(commandLine2, args, Object.assign(Object.assign({}, options), { listeners }));
     stdout += stdoutDecoder.end();
     stderr += stderrDecoder.end();
     return {
@@ -38432,19 +38568,19 @@ var ExitCode;
 })(ExitCode || (ExitCode = {}));
 
 // src/spec/index.ts
-async function checkSpecFile(path14) {
-  const { doc, diagnostics } = await readSpecFile(path14);
+async function checkSpecFile(path15, opts = {}) {
+  const { doc, diagnostics } = await readSpecFile(path15);
   if (!doc) return { diagnostics };
-  const root = await repositoryRoot(dirname5(resolve5(path14)));
-  const result = await validateDocument(doc, root);
+  const root = await repositoryRoot(dirname5(resolve5(path15)));
+  const result = await validateDocument(doc, root, opts.mode);
   if (result.diagnostics.length > 0) return { diagnostics: result.diagnostics };
-  return { spec: { file: resolve5(path14), images: result.images }, diagnostics: [] };
+  return { spec: { file: resolve5(path15), images: result.images }, diagnostics: [] };
 }
-async function loadSpecFile(path14) {
-  const { spec, diagnostics } = await checkSpecFile(path14);
+async function loadSpecFile(path15, opts = {}) {
+  const { spec, diagnostics } = await checkSpecFile(path15, opts);
   if (!spec) {
     const n = diagnostics.length;
-    throw new UserError(`${path14}: ${n} problem${n === 1 ? "" : "s"} in the spec file`, diagnostics);
+    throw new UserError(`${path15}: ${n} problem${n === 1 ? "" : "s"} in the spec file`, diagnostics);
   }
   return spec;
 }
@@ -39644,19 +39780,19 @@ function lookup(map, domain) {
   for (const [key, value] of Object.entries(map)) if (sameRegistry(key, domain)) return value;
   return void 0;
 }
-async function readConfig(path14) {
+async function readConfig(path15) {
   let text;
   try {
-    text = await readFile5(path14, "utf8");
+    text = await readFile5(path15, "utf8");
   } catch (err) {
     if (err.code === "ENOENT") return void 0;
-    throw new CredentialError(`cannot read ${path14}: ${err.message}`);
+    throw new CredentialError(`cannot read ${path15}: ${err.message}`);
   }
   try {
     const parsed = JSON.parse(text);
     return parsed !== null && typeof parsed === "object" ? parsed : {};
   } catch {
-    throw new CredentialError(`${path14} is not valid JSON; fix it or run 'docker login' again`);
+    throw new CredentialError(`${path15} is not valid JSON; fix it or run 'docker login' again`);
   }
 }
 function fromAuthEntry(entry, source) {
@@ -39709,24 +39845,24 @@ async function find(domain, opts) {
       };
     }
   }
-  const path14 = join4(opts.configDir ?? dockerConfigDir(env), "config.json");
-  const config = await readConfig(path14);
+  const path15 = join4(opts.configDir ?? dockerConfigDir(env), "config.json");
+  const config = await readConfig(path15);
   if (!config) return void 0;
   const helper = lookup(config.credHelpers, domain);
   if (helper) {
-    const creds = await fromHelper(helper, domain, env, `credHelpers in ${path14}`);
+    const creds = await fromHelper(helper, domain, env, `credHelpers in ${path15}`);
     if (creds) return creds;
   }
   if (config.credsStore) {
-    const creds = await fromHelper(config.credsStore, domain, env, `credsStore in ${path14}`);
+    const creds = await fromHelper(config.credsStore, domain, env, `credsStore in ${path15}`);
     if (creds) return creds;
   }
   const entry = lookup(config.auths, domain);
-  return entry ? fromAuthEntry(entry, `auths in ${path14}`) : void 0;
+  return entry ? fromAuthEntry(entry, `auths in ${path15}`) : void 0;
 }
 function credentialSources(opts = {}) {
-  const path14 = join4(opts.configDir ?? dockerConfigDir(opts.env ?? process.env), "config.json");
-  return opts.explicit?.length ? `the given username/password or ${path14}` : path14;
+  const path15 = join4(opts.configDir ?? dockerConfigDir(opts.env ?? process.env), "config.json");
+  return opts.explicit?.length ? `the given username/password or ${path15}` : path15;
 }
 function describeCredentials(creds) {
   if (!creds) return "anonymously";
@@ -40197,8 +40333,8 @@ var Context = class {
       if (existsSync(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
-        const path14 = process.env.GITHUB_EVENT_PATH;
-        process.stdout.write(`GITHUB_EVENT_PATH ${path14} does not exist${EOL3}`);
+        const path15 = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path15} does not exist${EOL3}`);
       }
     }
     this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -44514,7 +44650,10 @@ function overridePlatforms(file, platforms) {
   return { ...file, images };
 }
 async function planTags(specPath2, opts) {
-  const file = overridePlatforms(await loadSpecFile(specPath2), opts.platforms);
+  const file = overridePlatforms(
+    await loadSpecFile(specPath2, { mode: opts.mode ?? "strict" }),
+    opts.platforms
+  );
   const hashOpts = { flavor: opts.flavor };
   if (opts.registry !== void 0) hashOpts.registry = opts.registry;
   const all = await planImages(file, hashOpts);
@@ -44569,9 +44708,24 @@ function parseSpecArgs(command, args, usage, extra) {
   }
   return { spec: positionals[0], flavor, values };
 }
-function parseHashArgs(command, args, usage) {
-  const { spec, flavor, values } = parseSpecArgs(command, args, usage, {});
+var INSECURE_OPTION = {
+  "insecure-registry": { type: "string", multiple: true }
+};
+function insecureRegistries(command, values) {
+  const hosts = values["insecure-registry"] ?? [];
+  for (const h of hosts) {
+    if (!/^(https?:\/\/)?[A-Za-z0-9.[\]:-]+\/?$/.test(h.trim())) {
+      throw new UserError(
+        `${command}: --insecure-registry needs a registry host, optionally with a port (e.g. --insecure-registry localhost:5000), not '${h}'`
+      );
+    }
+  }
+  return hosts.map((h) => h.trim());
+}
+function parseHashArgs(command, args, usage, withInsecure = false) {
+  const { spec, flavor, values } = parseSpecArgs(command, args, usage, withInsecure ? INSECURE_OPTION : {});
   const out = { spec, flavor };
+  if (withInsecure) out.insecure = insecureRegistries(command, values);
   if (values.image !== void 0) out.image = values.image;
   if (values.registry !== void 0) {
     if (values.registry === "")
@@ -44599,7 +44753,7 @@ var tag = {
   ].join("\n"),
   async run(args) {
     const opts = parseHashArgs("tag", args, USAGE);
-    const selected = await planTags(opts.spec, opts);
+    const selected = await planTags(opts.spec, { ...opts, mode: "hash" });
     for (const p of selected) process.stdout.write(`${p.reference}
 `);
     return 0;
@@ -44624,14 +44778,14 @@ var explain = {
   ].join("\n"),
   async run(args) {
     const opts = parseHashArgs("explain", args, USAGE2);
-    const selected = await planTags(opts.spec, opts);
+    const selected = await planTags(opts.spec, { ...opts, mode: "hash" });
     process.stdout.write(explainText(selected));
     return 0;
   }
 };
 
 // src/commands/plan.ts
-var USAGE3 = "usage: imagespec plan [--flavor generic|flyte] [--image NAME] [--registry R] SPEC";
+var USAGE3 = "usage: imagespec plan [--flavor generic|flyte] [--image NAME] [--registry R] [--insecure-registry HOST]... SPEC";
 function planLine({ planned, existence }) {
   const line = {
     name: planned.spec.id,
@@ -44648,7 +44802,7 @@ var plan = {
   name: "plan",
   summary: "check which images already exist in their registry (JSON), in build order",
   usage: [
-    "Usage: imagespec plan [--flavor generic|flyte] [--image NAME] [--registry R] SPEC",
+    USAGE3.replace("usage: ", "Usage: "),
     "",
     "Computes every image reference of SPEC and asks its registry whether the tag exists.",
     "Prints a JSON array in build order: {name, image, tag, existence, reason, digest?}, where existence is",
@@ -44661,14 +44815,17 @@ var plan = {
     "Options:",
     "  --flavor generic|flyte  generic (default) or flyte: flyte tags equal the ones flytekit computes",
     "  --image NAME            check only this image (its key in images:, or its name)",
-    "  --registry R            use R instead of the spec's registry"
+    "  --registry R            use R instead of the spec's registry",
+    "  --insecure-registry HOST[:PORT]  reach this registry over plain HTTP (repeatable; loopback",
+    "                          registries use plain HTTP anyway)"
   ].join("\n"),
   async run(args) {
-    const opts = parseHashArgs("plan", args, USAGE3);
+    const opts = parseHashArgs("plan", args, USAGE3, true);
     const entries = await planStage(opts.spec, {
       flavor: opts.flavor,
       ...opts.registry ? { registry: opts.registry } : {},
-      ...opts.image ? { image: opts.image } : {}
+      ...opts.image ? { image: opts.image } : {},
+      ...opts.insecure?.length ? { registryOptions: { insecure: opts.insecure } } : {}
     });
     process.stdout.write(`${JSON.stringify(entries.map(planLine), null, 2)}
 `);
@@ -44685,7 +44842,7 @@ import { existsSync as existsSync2 } from "node:fs";
 import path9 from "node:path";
 
 // src/render/context.ts
-import { stat as stat5 } from "node:fs/promises";
+import { lstat as lstat4, readlink as readlink3, realpath as realpath3, stat as stat5 } from "node:fs/promises";
 import path8 from "node:path";
 async function listTree(root, rootAsWritten = root) {
   const [group, walked] = await Promise.all([
@@ -44705,6 +44862,21 @@ async function listCopyEntry(entry, base) {
 }
 function toPosix(p) {
   return p.split(path8.sep).join("/");
+}
+function isInside2(root, p) {
+  const rel = path8.relative(root, p);
+  return rel === "" || !rel.startsWith("..") && !path8.isAbsolute(rel);
+}
+async function escapingLink(file, base, root) {
+  const realRoot = await realpath3(root);
+  if (isInside2(realRoot, await realpath3(file))) return void 0;
+  const parts = path8.relative(base, file).split(path8.sep);
+  for (let i = 1; i <= parts.length; i++) {
+    const p = path8.join(base, ...parts.slice(0, i));
+    if (!(await lstat4(p)).isSymbolicLink()) continue;
+    if (!isInside2(realRoot, await realpath3(p))) return { link: p, target: await readlink3(p) };
+  }
+  return { link: base, target: await realpath3(base) };
 }
 
 // src/render/defaults.ts
@@ -44726,12 +44898,26 @@ var ALL_CACHE_MOUNTS = Object.values(CACHE_MOUNTS);
 
 // src/render/quote.ts
 var import_shell_quote = __toESM(require_shell_quote(), 1);
-function fail(src, message) {
+function fieldPath(spec, path15) {
+  const prefix = spec.fieldPrefix ?? `images.${spec.id}`;
+  if (!prefix) return path15;
+  return path15 ? `${prefix}.${path15}` : prefix;
+}
+function specError(src, message) {
   const pos = src.spec.pos(src.path);
-  const where = src.path ? `images.${src.spec.id}.${src.path}` : `images.${src.spec.id}`;
-  throw new UserError(`${pos.file}:${pos.line}:${pos.col}: ${where}: ${message}`, [
-    { file: pos.file, line: pos.line, col: pos.col, path: where, message }
+  const where = fieldPath(src.spec, src.path);
+  return new UserError(`${pos.file}: 1 problem in the spec file`, [
+    {
+      file: pos.file,
+      line: pos.line,
+      col: pos.col,
+      path: where,
+      message: where ? `${where}: ${message}` : message
+    }
   ]);
+}
+function fail(src, message) {
+  throw specError(src, message);
 }
 var CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f\u0085\u2028\u2029]/;
 function singleLine(value, src) {
@@ -44739,6 +44925,17 @@ function singleLine(value, src) {
     fail(
       src,
       `the value ${JSON.stringify(value)} contains a line break or control character, which a Dockerfile line cannot hold; write it on one line`
+    );
+  }
+  return value;
+}
+function commandLine(value, src) {
+  singleLine(value, src);
+  if (value.trim() === "") fail(src, "the command is empty; remove it");
+  if (/\\[ \t]*$/.test(value)) {
+    fail(
+      src,
+      `the command ${JSON.stringify(value)} ends with a backslash, which would continue the RUN line into the next Dockerfile instruction; remove the trailing backslash (each command is one line)`
     );
   }
   return value;
@@ -44836,17 +45033,16 @@ function requirements(spec) {
   const file = path9.resolve(spec.dir, spec.requirements);
   const base = path9.basename(file);
   if (base !== "uv.lock" && base !== "poetry.lock") return { kind: "txt", file };
-  const pos = spec.pos("requirements");
+  const src = { spec, path: "requirements" };
   if (spec.packages.length > 0) {
-    throw new UserError(
-      `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.requirements: ${base} and packages cannot be combined (as in flytekit); add the packages to pyproject.toml and lock them`
+    throw specError(
+      src,
+      `${base} and packages cannot be combined (as in flytekit); add the packages to pyproject.toml and lock them`
     );
   }
   const pyproject = path9.join(path9.dirname(file), "pyproject.toml");
   if (!existsSync2(pyproject)) {
-    throw new UserError(
-      `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.requirements: ${base} needs a pyproject.toml next to it (${pyproject} does not exist)`
-    );
+    throw specError(src, `${base} needs a pyproject.toml next to it (${pyproject} does not exist)`);
   }
   return { kind: base, file, pyproject };
 }
@@ -44862,16 +45058,13 @@ async function fileTrees(spec) {
     const abs = path9.resolve(spec.dir, entry);
     const rel = toPosix(path9.relative(spec.dir, abs));
     if (rel.startsWith("..") || path9.isAbsolute(rel)) {
-      const pos = spec.pos(`copy[${i}]`);
-      throw new UserError(
-        `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.copy[${i}]: '${entry}' is outside the spec directory; copy entries keep their relative path under /root, so they must be inside ${spec.dir}`
+      throw specError(
+        { spec, path: `copy[${i}]` },
+        `'${entry}' is outside the spec directory; copy entries keep their relative path under /root, so they must be inside ${spec.dir}`
       );
     }
     if (!existsSync2(abs)) {
-      const pos = spec.pos(`copy[${i}]`);
-      throw new UserError(
-        `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.copy[${i}]: ${abs} does not exist`
-      );
+      throw specError({ spec, path: `copy[${i}]` }, `${abs} does not exist`);
     }
     for (const f of await listCopyEntry(abs, spec.dir)) {
       if (seen.has(f)) continue;
@@ -44886,8 +45079,25 @@ async function fileTrees(spec) {
     for (const f of await listTree(root)) {
       source.push({ path: `source/${f}`, source: path9.join(root, f) });
     }
+    await rejectEscapingLinks(spec, source, root, "source_root");
+  }
+  for (const [i, entry] of spec.copy.entries()) {
+    const prefix = `copy/${toPosix(path9.relative(spec.dir, path9.resolve(spec.dir, entry)))}`;
+    const files = copy.filter((f) => f.path === prefix || f.path.startsWith(`${prefix}/`));
+    await rejectEscapingLinks(spec, files, spec.dir, `copy[${i}]`);
   }
   return { copy, source };
+}
+async function rejectEscapingLinks(spec, files, base, field2) {
+  for (const f of files) {
+    const escape2 = f.source ? await escapingLink(f.source, base, spec.root) : void 0;
+    if (!escape2) continue;
+    const rel = toPosix(path9.relative(spec.dir, escape2.link)) || ".";
+    throw specError(
+      { spec, path: field2 },
+      `${rel} is a symbolic link to ${escape2.target}, outside the repository root ${spec.root}; its target would be copied into the image. Remove the link, or add it to .dockerignore`
+    );
+  }
 }
 function labels(planned, opts) {
   const out = userRecord();
@@ -44919,9 +45129,9 @@ function sourceFromEnv(env = process.env) {
 function rejectCuda(spec) {
   for (const field2 of ["cuda", "cudnn"]) {
     if (spec[field2] === void 0) continue;
-    const pos = spec.pos(field2);
-    throw new UserError(
-      `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.${field2}: not supported by this builder (as in flytekit's default builder); use a base_image with CUDA, or conda packages from the nvidia channel`
+    throw specError(
+      { spec, path: field2 },
+      "not supported by this builder (as in flytekit's default builder); use a base_image with CUDA, or conda packages from the nvidia channel"
     );
   }
 }
@@ -44979,10 +45189,13 @@ var DockerfileWriter = class {
   /**
    * A RUN instruction: mount flags first (one per line), then the shell script lines. Script lines are
    * joined by the continuation, so each must be complete shell up to a separator (`;`, `&&`, `then`, ...).
+   * A part that is blank or starts with `#` stays on the line before it: the Dockerfile parser drops such
+   * lines inside a continuation, which would carry the RUN on into the next instruction.
    */
   run(mounts, script) {
-    const parts = [...mounts, ...script];
-    return this.line(`RUN ${parts.join(" \\\n    ")}`);
+    const [first = "", ...rest] = [...mounts, ...script];
+    const text = rest.reduce((acc, part) => acc + (/^\s*(#|$)/.test(part) ? " " : " \\\n    ") + part, first);
+    return this.line(`RUN ${text}`);
   }
   text() {
     return `${this.blocks.map((b) => b.join("\n")).join("\n\n")}
@@ -45003,7 +45216,7 @@ async function renderFlyte(planned, opts) {
   const warnings = [];
   if (spec.python_installer === "pip") {
     warnings.push(
-      `images.${spec.id}: the flyte flavor installs with uv (as flytekit does); python_installer is ignored`
+      `${fieldPath(spec, "python_installer")}: the flyte flavor installs with uv (as flytekit does); python_installer is ignored`
     );
   }
   const tools = toolImages(spec);
@@ -45038,10 +45251,7 @@ async function renderFlyte(planned, opts) {
   if (spec.python_exec) {
     for (const field2 of ["conda_packages", "conda_channels"]) {
       if (spec[field2].length > 0) {
-        const pos = spec.pos(field2);
-        throw new UserError(
-          `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.${field2}: not supported with python_exec (as in flytekit)`
-        );
+        throw specError({ spec, path: field2 }, "not supported with python_exec (as in flytekit)");
       }
     }
     pythonExec = dockerString(spec.python_exec, { spec, path: "python_exec" });
@@ -45137,7 +45347,7 @@ async function renderFlyte(planned, opts) {
   if (trees.copy.length > 0) df.line("COPY --chown=flytekit copy/ /root/");
   files.push(...trees.source, ...trees.copy);
   if (spec.commands.length > 0) {
-    spec.commands.forEach((c, i) => singleLine(c, { spec, path: `commands[${i}]` }));
+    spec.commands.forEach((c, i) => commandLine(c, { spec, path: `commands[${i}]` }));
     df.section("Commands").run(
       [cacheMount(uv.id, uv.target), uvMount, ...secretMounts],
       [spec.commands.join(" && ")]
@@ -45221,9 +45431,9 @@ function pythonStep(spec, uvImage, mounted) {
   const uvMount = `--mount=from=${uvImage},source=/uv,target=/usr/local/bin/uv`;
   if (reqs.kind === "uv.lock" || reqs.kind === "poetry.lock") {
     if (spec.python_installer === "pip") {
-      const pos = spec.pos("python_installer");
-      throw new UserError(
-        `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}: ${reqs.kind} is installed with uv; remove python_installer: pip`
+      throw specError(
+        { spec, path: "python_installer" },
+        `${reqs.kind} is installed with uv; remove python_installer: pip`
       );
     }
     const project = `${MOUNT_DIR}/project`;
@@ -45305,7 +45515,17 @@ async function renderGeneric(planned, opts) {
   const base = baseImage(planned);
   if (spec.base_image && spec.python_version && spec.conda_packages.length === 0) {
     warnings.push(
-      `images.${spec.id}: python_version ${spec.python_version} is not installed: with base_image, the base's Python is used (add conda_packages to get a conda Python of that version)`
+      `${fieldPath(spec, "python_version")}: python_version ${spec.python_version} is not installed: with base_image, the base's Python is used (add conda_packages to get a conda Python of that version)`
+    );
+  }
+  if (spec.python_exec) {
+    warnings.push(
+      `${fieldPath(spec, "python_exec")}: not used by the generic flavor, which installs into the base image's Python (or a venv made from it); remove python_exec, or use flavor: flyte`
+    );
+  }
+  if (spec.runtime_packages.length > 0) {
+    warnings.push(
+      `${fieldPath(spec, "runtime_packages")}: not used by the generic flavor (flytekit installs them when a Flyte task starts); list them in packages to install them into the image`
     );
   }
   df.line(`FROM ${base}`);
@@ -45341,7 +45561,7 @@ async function renderGeneric(planned, opts) {
   if (spec.commands.length > 0) {
     df.section("Commands");
     spec.commands.forEach((cmd, i) => {
-      singleLine(cmd, { spec, path: `commands[${i}]` });
+      commandLine(cmd, { spec, path: `commands[${i}]` });
       df.run(
         mounted.map((m) => m.mount),
         [cmd]
@@ -45380,10 +45600,7 @@ function builderNetwork(planned) {
   const value = spec.builder_options["network"];
   if (value === void 0 || value === null) return void 0;
   if (typeof value !== "string" || !NETWORKS.includes(value)) {
-    const pos = spec.pos("builder_options.network");
-    throw new UserError(
-      `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.builder_options.network: must be one of ${NETWORKS.join(", ")}`
-    );
+    throw specError({ spec, path: "builder_options.network" }, `must be one of ${NETWORKS.join(", ")}`);
   }
   return value;
 }
@@ -45391,15 +45608,17 @@ async function renderDockerfile(planned, opts) {
   const spec = planned.spec;
   const file = path10.resolve(spec.dir, spec.dockerfile);
   const contextDir = path10.resolve(spec.dir, spec.build_context ?? path10.dirname(file));
-  const where = (field2) => {
-    const pos = spec.pos(field2);
-    return `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.${field2}`;
-  };
   if (!existsSync3(file) || !statSync(file).isFile()) {
-    throw new UserError(`${where("dockerfile")}: ${file} is not a file; point dockerfile at your Dockerfile`);
+    throw specError(
+      { spec, path: "dockerfile" },
+      `${file} is not a file; point dockerfile at your Dockerfile`
+    );
   }
   if (!existsSync3(contextDir) || !statSync(contextDir).isDirectory()) {
-    throw new UserError(`${where("build_context")}: ${contextDir} is not a directory`);
+    throw specError(
+      { spec, path: spec.build_context ? "build_context" : "dockerfile" },
+      `${contextDir} is not a directory; point build_context at the directory to build from`
+    );
   }
   const buildArgs2 = { ...spec.build_args };
   if (spec.base_image_of && planned.baseReference && !(BASE_IMAGE_ARG in buildArgs2)) {
@@ -45458,9 +45677,14 @@ var render = {
 };
 
 // src/build/index.ts
-import { mkdtemp as mkdtemp3, readFile as readFile7, rm as rm4 } from "node:fs/promises";
-import { tmpdir as tmpdir3 } from "node:os";
-import path13 from "node:path";
+import { mkdtemp as mkdtemp4, readFile as readFile8, rm as rm5 } from "node:fs/promises";
+import { tmpdir as tmpdir4 } from "node:os";
+import path14 from "node:path";
+
+// src/build/builder.ts
+import { mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path11 from "node:path";
 
 // src/build/docker.ts
 async function docker(args, opts = {}) {
@@ -45567,13 +45791,45 @@ function canExportCache(b) {
 function canMultiPlatform(b) {
   return b.driver !== "docker" || b.containerdStore === true;
 }
-async function createContainerBuilder(name, env) {
-  const res = await docker(
-    ["buildx", "create", "--name", name, "--driver", "docker-container", "--bootstrap"],
-    env ? { env } : {}
-  );
-  if (res.code !== 0) throw new Error(res.stderr.trim() || res.stdout.trim());
-  return name;
+function buildkitdConfig(insecure) {
+  const hosts = [
+    ...new Set(
+      insecure.map(
+        (h) => h.trim().replace(/^https?:\/\//i, "").replace(/\/+$/, "")
+      ).filter(Boolean)
+    )
+  ];
+  return hosts.map((h) => `[registry.${JSON.stringify(h)}]
+  http = true
+  insecure = true
+`).join("\n");
+}
+function createBuilderArgs(name, configFile) {
+  return [
+    "buildx",
+    "create",
+    "--name",
+    name,
+    "--driver",
+    "docker-container",
+    "--driver-opt",
+    "network=host",
+    ...configFile ? ["--buildkitd-config", configFile] : [],
+    "--bootstrap"
+  ];
+}
+async function createContainerBuilder(name, opts = {}) {
+  const config = buildkitdConfig(opts.insecure ?? []);
+  const dir = config ? await mkdtemp(path11.join(tmpdir(), "imagespec-buildkitd-")) : void 0;
+  try {
+    const file = dir ? path11.join(dir, "buildkitd.toml") : void 0;
+    if (file) await writeFile2(file, config);
+    const res = await docker(createBuilderArgs(name, file), opts.env ? { env: opts.env } : {});
+    if (res.code !== 0) throw new Error(res.stderr.trim() || res.stdout.trim());
+    return name;
+  } finally {
+    if (dir) await rm2(dir, { recursive: true, force: true });
+  }
 }
 
 // src/build/cache.ts
@@ -45641,45 +45897,45 @@ function planCache(planned, builder, inputs, env) {
 }
 
 // src/build/context-dir.ts
-import { copyFile as copyFile2, mkdir as mkdir2, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path11 from "node:path";
+import { copyFile as copyFile2, mkdir as mkdir2, mkdtemp as mkdtemp2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
+import path12 from "node:path";
 async function writeContext(ctx) {
   if (ctx.kind === "dockerfile") {
     if (!ctx.dockerignore) {
       return { dir: ctx.contextDir, dockerfile: ctx.dockerfilePath, cleanup: async () => {
       } };
     }
-    const tmp = await mkdtemp(path11.join(tmpdir(), "imagespec-df-"));
-    const file = path11.join(tmp, "Dockerfile");
+    const tmp = await mkdtemp2(path12.join(tmpdir2(), "imagespec-df-"));
+    const file = path12.join(tmp, "Dockerfile");
     await copyFile2(ctx.dockerfilePath, file);
     await copyFile2(ctx.dockerignore, `${file}.dockerignore`);
     return {
       dir: ctx.contextDir,
       dockerfile: file,
-      cleanup: () => rm2(tmp, { recursive: true, force: true })
+      cleanup: () => rm3(tmp, { recursive: true, force: true })
     };
   }
-  const dir = await mkdtemp(path11.join(tmpdir(), "imagespec-ctx-"));
-  await writeFile2(path11.join(dir, "Dockerfile"), ctx.dockerfile);
+  const dir = await mkdtemp2(path12.join(tmpdir2(), "imagespec-ctx-"));
+  await writeFile3(path12.join(dir, "Dockerfile"), ctx.dockerfile);
   for (const f of ctx.files) {
-    const dest = path11.join(dir, ...f.path.split("/"));
-    await mkdir2(path11.dirname(dest), { recursive: true });
-    if (f.content !== void 0) await writeFile2(dest, f.content);
+    const dest = path12.join(dir, ...f.path.split("/"));
+    await mkdir2(path12.dirname(dest), { recursive: true });
+    if (f.content !== void 0) await writeFile3(dest, f.content);
     else if (f.source) await copyFile2(f.source, dest);
   }
   return {
     dir,
-    dockerfile: path11.join(dir, "Dockerfile"),
-    cleanup: () => rm2(dir, { recursive: true, force: true })
+    dockerfile: path12.join(dir, "Dockerfile"),
+    cleanup: () => rm3(dir, { recursive: true, force: true })
   };
 }
 
 // src/build/docker-config.ts
 import { existsSync as existsSync4 } from "node:fs";
-import { mkdtemp as mkdtemp2, readFile as readFile6, rm as rm3, symlink as symlink2, writeFile as writeFile3 } from "node:fs/promises";
-import { tmpdir as tmpdir2 } from "node:os";
-import path12 from "node:path";
+import { mkdtemp as mkdtemp3, readFile as readFile6, rm as rm4, symlink as symlink2, writeFile as writeFile4 } from "node:fs/promises";
+import { tmpdir as tmpdir3 } from "node:os";
+import path13 from "node:path";
 function registriesOf(refs) {
   const out = /* @__PURE__ */ new Set();
   for (const r of refs) {
@@ -45694,7 +45950,7 @@ function registriesOf(refs) {
 async function tempDockerConfig(registries, opts) {
   const env = opts.env ?? process.env;
   const original = opts.configDir ?? dockerConfigDir(env);
-  const dir = await mkdtemp2(path12.join(tmpdir2(), "imagespec-docker-"));
+  const dir = await mkdtemp3(path13.join(tmpdir3(), "imagespec-docker-"));
   const auths = {};
   const found = [];
   for (const domain of registries) {
@@ -45704,21 +45960,71 @@ async function tempDockerConfig(registries, opts) {
     auths[authKey(domain)] = creds.kind === "basic" ? { auth: Buffer.from(`${creds.username}:${creds.password}`).toString("base64") } : { identitytoken: creds.token, ...creds.username ? { username: creds.username } : {} };
   }
   const config = { auths };
-  const current = await readFile6(path12.join(original, "config.json"), "utf8").then((t) => JSON.parse(t).currentContext).catch(() => void 0);
+  const current = await readFile6(path13.join(original, "config.json"), "utf8").then((t) => JSON.parse(t).currentContext).catch(() => void 0);
   if (current) config["currentContext"] = current;
-  await writeFile3(path12.join(dir, "config.json"), JSON.stringify(config), { mode: 384 });
+  await writeFile4(path13.join(dir, "config.json"), JSON.stringify(config), { mode: 384 });
   for (const sub of ["cli-plugins", "contexts"]) {
-    if (existsSync4(path12.join(original, sub))) await symlink2(path12.join(original, sub), path12.join(dir, sub));
+    if (existsSync4(path13.join(original, sub))) await symlink2(path13.join(original, sub), path13.join(dir, sub));
   }
   return {
     env: {
       ...env,
       DOCKER_CONFIG: dir,
-      BUILDX_CONFIG: env["BUILDX_CONFIG"] || path12.join(original, "buildx")
+      BUILDX_CONFIG: env["BUILDX_CONFIG"] || path13.join(original, "buildx")
     },
     registries: found,
-    cleanup: () => rm3(dir, { recursive: true, force: true })
+    cleanup: () => rm4(dir, { recursive: true, force: true })
   };
+}
+
+// src/build/image-refs.ts
+function logicalLines(dockerfile) {
+  const out = [];
+  let current = "";
+  for (const raw of dockerfile.split(/\r?\n/)) {
+    if (/^\s*#/.test(raw)) continue;
+    if (/\\\s*$/.test(raw)) {
+      current += `${raw.replace(/\\\s*$/, "")} `;
+      continue;
+    }
+    current += raw;
+    if (current.trim()) out.push(current.trim());
+    current = "";
+  }
+  if (current.trim()) out.push(current.trim());
+  return out;
+}
+function isImage(ref) {
+  return ref !== "" && !ref.includes("$") && ref.toLowerCase() !== "scratch";
+}
+function dockerfileImages(dockerfile) {
+  const stages = /* @__PURE__ */ new Set();
+  const candidates = [];
+  for (const line of logicalLines(dockerfile)) {
+    const [instruction = "", ...words] = line.split(/\s+/);
+    const keyword = instruction.toUpperCase();
+    if (keyword === "FROM") {
+      const plain = words.filter((w) => !w.startsWith("--"));
+      const ref = plain[0] ?? "";
+      if (!stages.has(ref.toLowerCase())) candidates.push(ref);
+      if (plain[1]?.toLowerCase() === "as" && plain[2]) stages.add(plain[2].toLowerCase());
+    } else if (keyword === "COPY") {
+      for (const w of words) {
+        const m = /^--from=(.+)$/i.exec(w);
+        if (m) candidates.push(m[1]);
+      }
+    } else if (keyword === "RUN") {
+      for (const w of words) {
+        if (!/^--mount=/i.test(w)) continue;
+        for (const opt of w.slice("--mount=".length).split(",")) {
+          const m = /^from=(.+)$/i.exec(opt);
+          if (m) candidates.push(m[1]);
+        }
+      }
+    }
+  }
+  const refs = candidates.map((r) => r.replace(/^["']|["']$/g, "")).filter((r) => isImage(r) && !/^\d+$/.test(r) && !stages.has(r.toLowerCase()));
+  return [...new Set(refs)];
 }
 
 // src/build/progress.ts
@@ -45728,6 +46034,7 @@ function fromCache(v) {
   if (/\] FROM /.test(v.name) || v.error !== void 0) return false;
   return v.lines.length > 0 && v.lines.every((line) => LAYER_TRANSFER.test(line));
 }
+var CACHE_MOUNT = /\s--mount=(?:[^\s,]+,)*type=cache\b/;
 var CACHE_EXPORT = /^(exporting to GitHub Actions Cache|exporting cache to|exporting cache)/;
 var ProgressParser = class {
   byId = /* @__PURE__ */ new Map();
@@ -45757,18 +46064,61 @@ var ProgressParser = class {
   summary() {
     const vertices = [...this.byId.values()];
     const steps = vertices.filter((v) => /^\[[^\]]*\d+\/\d+\]/.test(v.name));
+    const mountSteps = steps.filter((v) => CACHE_MOUNT.test(v.name));
     const cacheExport = vertices.find((v) => CACHE_EXPORT.test(v.name));
     const failed = vertices.find((v) => v.error !== void 0 && !CACHE_EXPORT.test(v.name));
     return {
       vertices,
       steps: steps.length,
       cachedSteps: steps.filter(fromCache).length,
+      mountSteps: mountSteps.length,
+      mountStepsRun: mountSteps.filter((v) => !fromCache(v)).length,
       ...cacheExport ? { cacheExport } : {},
       ...failed ? { failed } : {},
       errors: this.errors
     };
   }
 };
+
+// src/build/secrets.ts
+import { readFile as readFile7 } from "node:fs/promises";
+function fieldOf(ctx, secret, key) {
+  const pip = /^imagespec-pip-secret-(\d+)$/.exec(secret.id);
+  if (pip && key === "src") return `pip_secret_mounts[${pip[1]}][0]`;
+  const i = ctx.planned.spec.secrets.findIndex((s) => s.id === secret.id);
+  return `secrets[${i < 0 ? "?" : i}].${key}`;
+}
+function secretFileValues(content) {
+  const values = /* @__PURE__ */ new Set();
+  if (content.trim()) values.add(content);
+  for (const line of content.split(/\r?\n/)) if (line.trim()) values.add(line.trim());
+  return [...values];
+}
+async function checkSecrets(ctx, env, log) {
+  const spec = ctx.planned.spec;
+  const where = (s, key) => `${spec.file}: images.${spec.id}.${fieldOf(ctx, s, key)}`;
+  for (const s of ctx.secrets) {
+    if (s.env) {
+      const value = env[s.env];
+      if (value === void 0) {
+        throw new UserError(
+          `${where(s, "env")}: secret '${s.id}' reads environment variable ${s.env}, which is not set; set it in the step's env`
+        );
+      }
+      if (value) log.setSecret(value);
+    } else if (s.src) {
+      let content;
+      try {
+        content = await readFile7(s.src, "utf8");
+      } catch (err) {
+        throw new UserError(
+          `${where(s, "src")}: secret '${s.id}' reads file ${s.src}, which cannot be read (${err.code ?? errorMessage(err)}); create the file in an earlier step or fix the path (relative paths start at the spec file's directory)`
+        );
+      }
+      for (const v of secretFileValues(content)) log.setSecret(v);
+    }
+  }
+}
 
 // src/build/index.ts
 var stderrLog = {
@@ -45825,19 +46175,6 @@ function buildArgs(ctx, where, builder, cache, opts) {
   args.push(where.dir);
   return { args, cache, pushed };
 }
-function checkSecrets(ctx, env, log) {
-  for (const s of ctx.secrets) {
-    if (s.env) {
-      const value = env[s.env];
-      if (value === void 0) {
-        throw new UserError(
-          `images.${ctx.planned.spec.id}: secret '${s.id}' reads environment variable ${s.env}, which is not set; set it in the step's env`
-        );
-      }
-      if (value) log.setSecret(value);
-    }
-  }
-}
 var CONTAINER_BUILDER = "imagespec";
 async function chooseBuilder(contexts, opts, env, log) {
   const current = await inspectBuilder(opts.builder, env);
@@ -45858,7 +46195,7 @@ async function chooseBuilder(contexts, opts, env, log) {
     `builder '${current.name}' (driver ${current.driver}) cannot do ${lacking}; creating docker-container builder '${name}'`
   );
   try {
-    await createContainerBuilder(name, env);
+    await createContainerBuilder(name, { env, ...opts.insecure ? { insecure: opts.insecure } : {} });
     return await inspectBuilder(name, env);
   } catch (err) {
     log.warning(
@@ -45871,7 +46208,7 @@ async function buildImage(ctx, builder, opts) {
   const env = opts.env ?? process.env;
   const log = opts.log ?? stderrLog;
   const planned = ctx.planned;
-  checkSecrets(ctx, env, log);
+  await checkSecrets(ctx, env, log);
   if (ctx.platforms.length > 1 && !canMultiPlatform(builder)) {
     throw new UserError(
       `images.${planned.spec.id}: builder '${builder.name}' (driver ${builder.driver}) cannot build ${ctx.platforms.join(", ")} at once; enable the containerd image store or use a docker-container builder (docker/setup-buildx-action)`
@@ -45892,18 +46229,18 @@ async function buildImage(ctx, builder, opts) {
   for (const w of cache.warnings) log.warning(w);
   for (const w of ctx.warnings) log.warning(w);
   const onDisk = await writeContext(ctx);
-  const metaDir = await mkdtemp3(path13.join(tmpdir3(), "imagespec-meta-"));
+  const metaDir = await mkdtemp4(path14.join(tmpdir4(), "imagespec-meta-"));
   const registries = registriesOf([
     planned.reference,
     planned.baseReference,
-    .../^FROM\s+(\S+)/gm.exec(ctx.dockerfile)?.slice(1) ?? []
+    ...dockerfileImages(ctx.dockerfile)
   ]);
   const dockerConfig = await tempDockerConfig(registries, {
     ...opts.credentials,
     env,
     mask: (s) => log.setSecret(s)
   });
-  const metadataFile = path13.join(metaDir, "metadata.json");
+  const metadataFile = path14.join(metaDir, "metadata.json");
   const cmd = buildArgs(
     ctx,
     { dir: onDisk.dir, dockerfile: onDisk.dockerfile, metadataFile },
@@ -45925,7 +46262,7 @@ async function buildImage(ctx, builder, opts) {
     });
     const progress = parser.summary();
     if (run2.code !== 0) throw failure(ctx, progress, run2.stderr);
-    const metadata = JSON.parse(await readFile7(metadataFile, "utf8").catch(() => "{}"));
+    const metadata = JSON.parse(await readFile8(metadataFile, "utf8").catch(() => "{}"));
     const digest = typeof metadata["containerimage.digest"] === "string" ? metadata["containerimage.digest"] : void 0;
     const warnings = [...cache.warnings, ...ctx.warnings];
     const exported = cache.to.length > 0 ? cacheExported(progress) : void 0;
@@ -45946,6 +46283,8 @@ async function buildImage(ctx, builder, opts) {
         ...exported !== void 0 ? { exported } : {},
         cachedSteps: progress.cachedSteps,
         totalSteps: progress.steps,
+        mountSteps: progress.mountSteps,
+        mountStepsRun: progress.mountStepsRun,
         warnings: cache.warnings
       },
       warnings
@@ -45953,7 +46292,7 @@ async function buildImage(ctx, builder, opts) {
   } finally {
     await Promise.all([
       onDisk.cleanup(),
-      rm4(metaDir, { recursive: true, force: true }),
+      rm5(metaDir, { recursive: true, force: true }),
       dockerConfig.cleanup()
     ]);
   }
@@ -46013,6 +46352,12 @@ async function applyExtraTags(image, digest, tags, opts) {
   } finally {
     await config.cleanup();
   }
+}
+
+// src/mount-cache/index.ts
+function mountsRan(cache) {
+  if (cache.mountSteps > 0) return cache.mountStepsRun > 0;
+  return cache.cachedSteps < cache.totalSteps;
 }
 
 // src/run.ts
@@ -46113,6 +46458,7 @@ async function run(settings) {
   const buildOptions = {
     ...settings.build,
     credentials: { ...settings.build.credentials, explicit: registryOptions.explicit ?? [] },
+    ...registryOptions.insecure ? { insecure: registryOptions.insecure } : {},
     push: canPush,
     log
   };
@@ -46130,7 +46476,7 @@ async function run(settings) {
     report2.cache = cacheLine(result2);
     report2.warnings.push(...result2.warnings);
     if (mounts && settings.mountCache) {
-      const line = await settings.mountCache.after(mounts);
+      const line = await settings.mountCache.after(mounts, mountsRan(result2.cache));
       report2.cache = `${report2.cache}; ${line.summary}`;
       report2.warnings.push(...line.warnings);
       for (const w of line.warnings) log.warning(w);
@@ -46178,7 +46524,7 @@ var RunFailure = class extends UserError {
 };
 
 // src/commands/build.ts
-var USAGE5 = "usage: imagespec build [--flavor generic|flyte] [--image NAME] [--push|--no-push] [--force] [--registry R] SPEC";
+var USAGE5 = "usage: imagespec build [--flavor generic|flyte] [--image NAME] [--push|--no-push] [--force] [--registry R] [--insecure-registry HOST]... SPEC";
 var CACHES = ["gha", "registry", "local", "none"];
 var build = {
   name: "build",
@@ -46197,6 +46543,8 @@ var build = {
     "  --push / --no-push       push to the registry (default when the image has one) or load locally",
     "  --force                  build every image, even those that exist",
     "  --registry R             use R instead of the spec's registry",
+    "  --insecure-registry HOST[:PORT]  reach this registry over plain HTTP, also from the docker-container",
+    "                           builder created for the build (repeatable)",
     "  --cache gha|registry|local|none   build cache backend (default gha: needs the GitHub Actions runtime;",
     "                           falls back to none with a warning elsewhere)",
     "  --cache-dir DIR          directory for --cache local",
@@ -46223,11 +46571,13 @@ var build = {
       network: { type: "string" },
       provenance: { type: "string" },
       sbom: { type: "boolean" },
-      "on-unknown": { type: "string" }
+      "on-unknown": { type: "string" },
+      ...INSECURE_OPTION
     });
     const cache = v.cache ?? "gha";
     if (!CACHES.includes(cache)) throw new UserError(`build: --cache must be one of ${CACHES.join(", ")}`);
     if (v.push && v["no-push"]) throw new UserError("build: give --push or --no-push, not both");
+    const insecure = insecureRegistries("build", v);
     const onUnknown = v["on-unknown"] === void 0 ? void 0 : parseOnUnknown(v["on-unknown"]);
     const report2 = await run({
       specPath: spec,
@@ -46249,7 +46599,7 @@ var build = {
         ...v.provenance ? { provenance: v.provenance } : {},
         ...v.sbom ? { sbom: true } : {}
       },
-      registryOptions: {},
+      registryOptions: insecure.length > 0 ? { insecure } : {},
       visibility: false,
       log: stderrLog
     });

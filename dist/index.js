@@ -1078,14 +1078,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path22 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path23 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path22 && path22[0] !== "/") {
-          path22 = `/${path22}`;
+        if (path23 && path23[0] !== "/") {
+          path23 = `/${path23}`;
         }
-        return new URL(`${origin}${path22}`);
+        return new URL(`${origin}${path23}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1536,39 +1536,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path22, origin }
+          request: { method, path: path23, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path22);
+        debuglog("sending request to %s %s/%s", method, origin, path23);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path22, origin },
+          request: { method, path: path23, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path22,
+          path23,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path22, origin }
+          request: { method, path: path23, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path22);
+        debuglog("trailers received from %s %s/%s", method, origin, path23);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path22, origin },
+          request: { method, path: path23, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path22,
+          path23,
           error2.message
         );
       });
@@ -1617,9 +1617,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path22, origin }
+            request: { method, path: path23, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path22);
+          debuglog("sending request to %s %s/%s", method, origin, path23);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1682,7 +1682,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path22,
+        path: path23,
         method,
         body: body2,
         headers,
@@ -1697,11 +1697,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path22 !== "string") {
+        if (typeof path23 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path22[0] !== "/" && !(path22.startsWith("http://") || path22.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path23[0] !== "/" && !(path23.startsWith("http://") || path23.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path22)) {
+        } else if (invalidPathRegex.test(path23)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1767,7 +1767,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path22, query) : path22;
+        this.path = query ? buildURL(path23, query) : path23;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6460,7 +6460,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request2) {
-      const { method, path: path22, host: host2, upgrade, blocking, reset } = request2;
+      const { method, path: path23, host: host2, upgrade, blocking, reset } = request2;
       let { body: body2, headers, contentLength: contentLength2 } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util5.isFormDataLike(body2)) {
@@ -6541,7 +6541,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path22} HTTP/1.1\r
+      let header = `${method} ${path23} HTTP/1.1\r
 `;
       if (typeof host2 === "string") {
         header += `host: ${host2}\r
@@ -7070,7 +7070,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path: path22, host: host2, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
+      const { method, path: path23, host: host2, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
       let { body: body2 } = request2;
       if (upgrade) {
         util5.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -7167,7 +7167,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path22;
+      headers[HTTP2_HEADER_PATH] = path23;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body2 && typeof body2.read === "function") {
@@ -7520,9 +7520,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util5.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path22 = search ? `${pathname}${search}` : pathname;
+        const path23 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path22;
+        this.opts.path = path23;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8761,10 +8761,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path22 = "/",
+          path: path23 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path22;
+        opts.path = origin + path23;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host: host2 } = new URL3(origin);
           headers.host = host2;
@@ -10736,20 +10736,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path22) {
-      if (typeof path22 !== "string") {
-        return path22;
+    function safeUrl(path23) {
+      if (typeof path23 !== "string") {
+        return path23;
       }
-      const pathSegments = path22.split("?");
+      const pathSegments = path23.split("?");
       if (pathSegments.length !== 2) {
-        return path22;
+        return path23;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path22, method, body: body2, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path22);
+    function matchKey(mockDispatch2, { path: path23, method, body: body2, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path23);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body2) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10771,7 +10771,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path22 }) => matchValue(safeUrl(path22), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path23 }) => matchValue(safeUrl(path23), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10809,9 +10809,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path22, method, body: body2, headers, query } = opts;
+      const { path: path23, method, body: body2, headers, query } = opts;
       return {
-        path: path22,
+        path: path23,
         method,
         body: body2,
         headers,
@@ -11274,10 +11274,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path22, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path23, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path22,
+            Path: path23,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16156,9 +16156,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path22) {
-      for (let i = 0; i < path22.length; ++i) {
-        const code3 = path22.charCodeAt(i);
+    function validateCookiePath(path23) {
+      for (let i = 0; i < path23.length; ++i) {
+        const code3 = path23.charCodeAt(i);
         if (code3 < 32 || // exclude CTLs (0-31)
         code3 > 126 || // exclude DEL and non-ascii
         code3 === 59) {
@@ -19078,11 +19078,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path22 = opts.path;
+          let path23 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path22 = `/${path22}`;
+            path23 = `/${path23}`;
           }
-          url2 = new URL(util5.parseOrigin(url2).origin + path22);
+          url2 = new URL(util5.parseOrigin(url2).origin + path23);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -27837,7 +27837,7 @@ var require_lib = __commonJS({
 var require_ignore = __commonJS({
   "node_modules/@balena/dockerignore/ignore.js"(exports2, module) {
     "use strict";
-    var path22 = __require("path");
+    var path23 = __require("path");
     var factory = (options) => new IgnoreBase(options);
     factory.default = factory;
     module.exports = factory;
@@ -27846,22 +27846,22 @@ var require_ignore = __commonJS({
     }
     var REGEX_TRAILING_SLASH = /(?<=.)\/$/;
     var REGEX_TRAILING_BACKSLASH = /(?<=.)\\$/;
-    var REGEX_TRAILING_PATH_SEP = path22.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
+    var REGEX_TRAILING_PATH_SEP = path23.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
     var KEY_IGNORE = typeof Symbol !== "undefined" ? /* @__PURE__ */ Symbol.for("dockerignore") : "dockerignore";
     function cleanPath(file) {
-      return path22.normalize(file).replace(REGEX_TRAILING_PATH_SEP, "");
+      return path23.normalize(file).replace(REGEX_TRAILING_PATH_SEP, "");
     }
     function toSlash(file) {
-      if (path22.sep === "/") {
+      if (path23.sep === "/") {
         return file;
       }
       return file.replace(/\\/g, "/");
     }
     function fromSlash(file) {
-      if (path22.sep === "/") {
+      if (path23.sep === "/") {
         return file;
       }
-      return file.replace(/\//g, path22.sep);
+      return file.replace(/\//g, path23.sep);
     }
     var IgnoreBase = class {
       constructor({
@@ -27910,13 +27910,13 @@ var require_ignore = __commonJS({
         return pattern && typeof pattern === "string" && pattern.indexOf("#") !== 0 && pattern.trim() !== "";
       }
       filter(paths) {
-        return make_array(paths).filter((path23) => this._filter(path23));
+        return make_array(paths).filter((path24) => this._filter(path24));
       }
       createFilter() {
-        return (path23) => this._filter(path23);
+        return (path24) => this._filter(path24);
       }
-      ignores(path23) {
-        return !this._filter(path23);
+      ignores(path24) {
+        return !this._filter(path24);
       }
       // https://github.com/moby/moby/blob/v19.03.8/builder/dockerignore/dockerignore.go#L41-L53
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L29-L55
@@ -27955,36 +27955,36 @@ var require_ignore = __commonJS({
           origin,
           pattern,
           // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L54
-          dirs: pattern.split(path22.sep),
+          dirs: pattern.split(path23.sep),
           negative
         };
       }
       // @returns `Boolean` true if the `path` is NOT ignored
-      _filter(path23) {
-        if (!path23) {
+      _filter(path24) {
+        if (!path24) {
           return false;
         }
-        if (path23 in this._cache) {
-          return this._cache[path23];
+        if (path24 in this._cache) {
+          return this._cache[path24];
         }
-        return this._cache[path23] = this._test(path23);
+        return this._cache[path24] = this._test(path24);
       }
       // @returns {Boolean} true if a file is NOT ignored
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L62
       _test(file) {
         file = fromSlash(file);
-        const parentPath = cleanPath(path22.dirname(file));
-        const parentPathDirs = parentPath.split(path22.sep);
+        const parentPath = cleanPath(path23.dirname(file));
+        const parentPathDirs = parentPath.split(path23.sep);
         let matched = false;
         this._rules.forEach((rule) => {
           let match3 = this._match(file, rule);
           if (!match3 && parentPath !== ".") {
             if (rule.dirs.includes("**")) {
               for (let i = rule.dirs.filter((x) => x !== "**").length; i <= parentPathDirs.length; i++) {
-                match3 = match3 || this._match(parentPathDirs.slice(0, i).join(path22.sep), rule);
+                match3 = match3 || this._match(parentPathDirs.slice(0, i).join(path23.sep), rule);
               }
             } else if (rule.dirs.length <= parentPathDirs.length) {
-              match3 = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path22.sep), rule);
+              match3 = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path23.sep), rule);
             }
           }
           if (match3) {
@@ -28003,13 +28003,13 @@ var require_ignore = __commonJS({
           return rule;
         }
         let regStr = "^";
-        let escapedSlash = path22.sep === "\\" ? "\\\\" : path22.sep;
+        let escapedSlash = path23.sep === "\\" ? "\\\\" : path23.sep;
         for (let i = 0; i < rule.pattern.length; i++) {
           const ch = rule.pattern[i];
           if (ch === "*") {
             if (rule.pattern[i + 1] === "*") {
               i++;
-              if (rule.pattern[i + 1] === path22.sep) {
+              if (rule.pattern[i + 1] === path23.sep) {
                 i++;
               }
               if (rule.pattern[i + 1] === void 0) {
@@ -28025,7 +28025,7 @@ var require_ignore = __commonJS({
           } else if (ch === "." || ch === "$") {
             regStr += `\\${ch}`;
           } else if (ch === "\\") {
-            if (path22.sep === "\\") {
+            if (path23.sep === "\\") {
               regStr += escapedSlash;
               continue;
             }
@@ -28124,17 +28124,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path22) {
-      const ctrl = callVisitor(key, node, visitor, path22);
+    function visit_(key, node, visitor, path23) {
+      const ctrl = callVisitor(key, node, visitor, path23);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path22, ctrl);
-        return visit_(key, ctrl, visitor, path22);
+        replaceNode(key, path23, ctrl);
+        return visit_(key, ctrl, visitor, path23);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path22 = Object.freeze(path22.concat(node));
+          path23 = Object.freeze(path23.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path22);
+            const ci = visit_(i, node.items[i], visitor, path23);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -28145,13 +28145,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path22 = Object.freeze(path22.concat(node));
-          const ck = visit_("key", node.key, visitor, path22);
+          path23 = Object.freeze(path23.concat(node));
+          const ck = visit_("key", node.key, visitor, path23);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path22);
+          const cv = visit_("value", node.value, visitor, path23);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -28172,17 +28172,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path22) {
-      const ctrl = await callVisitor(key, node, visitor, path22);
+    async function visitAsync_(key, node, visitor, path23) {
+      const ctrl = await callVisitor(key, node, visitor, path23);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path22, ctrl);
-        return visitAsync_(key, ctrl, visitor, path22);
+        replaceNode(key, path23, ctrl);
+        return visitAsync_(key, ctrl, visitor, path23);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path22 = Object.freeze(path22.concat(node));
+          path23 = Object.freeze(path23.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path22);
+            const ci = await visitAsync_(i, node.items[i], visitor, path23);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -28193,13 +28193,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path22 = Object.freeze(path22.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path22);
+          path23 = Object.freeze(path23.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path23);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path22);
+          const cv = await visitAsync_("value", node.value, visitor, path23);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -28226,23 +28226,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path22) {
+    function callVisitor(key, node, visitor, path23) {
       if (typeof visitor === "function")
-        return visitor(key, node, path22);
+        return visitor(key, node, path23);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path22);
+        return visitor.Map?.(key, node, path23);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path22);
+        return visitor.Seq?.(key, node, path23);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path22);
+        return visitor.Pair?.(key, node, path23);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path22);
+        return visitor.Scalar?.(key, node, path23);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path22);
+        return visitor.Alias?.(key, node, path23);
       return void 0;
     }
-    function replaceNode(key, path22, node) {
-      const parent = path22[path22.length - 1];
+    function replaceNode(key, path23, node) {
+      const parent = path23[path23.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -28854,10 +28854,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node2 = require_Node();
-    function collectionFromPath(schema, path22, value) {
+    function collectionFromPath(schema, path23, value) {
       let v = value;
-      for (let i = path22.length - 1; i >= 0; --i) {
-        const k = path22[i];
+      for (let i = path23.length - 1; i >= 0; --i) {
+        const k = path23[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -28876,7 +28876,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path22) => path22 == null || typeof path22 === "object" && !!path22[Symbol.iterator]().next().done;
+    var isEmptyPath = (path23) => path23 == null || typeof path23 === "object" && !!path23[Symbol.iterator]().next().done;
     var Collection2 = class extends Node2.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -28906,11 +28906,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path22, value) {
-        if (isEmptyPath(path22))
+      addIn(path23, value) {
+        if (isEmptyPath(path23))
           this.add(value);
         else {
-          const [key, ...rest] = path22;
+          const [key, ...rest] = path23;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value);
@@ -28924,8 +28924,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path22) {
-        const [key, ...rest] = path22;
+      deleteIn(path23) {
+        const [key, ...rest] = path23;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -28939,8 +28939,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path22, keepScalar) {
-        const [key, ...rest] = path22;
+      getIn(path23, keepScalar) {
+        const [key, ...rest] = path23;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -28958,8 +28958,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path22) {
-        const [key, ...rest] = path22;
+      hasIn(path23) {
+        const [key, ...rest] = path23;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -28969,8 +28969,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path22, value) {
-        const [key, ...rest] = path22;
+      setIn(path23, value) {
+        const [key, ...rest] = path23;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -31485,9 +31485,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path22, value) {
+      addIn(path23, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path22, value);
+          this.contents.addIn(path23, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -31562,14 +31562,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path22) {
-        if (Collection2.isEmptyPath(path22)) {
+      deleteIn(path23) {
+        if (Collection2.isEmptyPath(path23)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path22) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path23) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -31584,10 +31584,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path22, keepScalar) {
-        if (Collection2.isEmptyPath(path22))
+      getIn(path23, keepScalar) {
+        if (Collection2.isEmptyPath(path23))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path22, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path23, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -31598,10 +31598,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path22) {
-        if (Collection2.isEmptyPath(path22))
+      hasIn(path23) {
+        if (Collection2.isEmptyPath(path23))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path22) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path23) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -31618,13 +31618,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path22, value) {
-        if (Collection2.isEmptyPath(path22)) {
+      setIn(path23, value) {
+        if (Collection2.isEmptyPath(path23)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path22), value);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path23), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path22, value);
+          this.contents.setIn(path23, value);
         }
       }
       /**
@@ -33585,9 +33585,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path22) => {
+    visit.itemAtPath = (cst, path23) => {
       let item = cst;
-      for (const [field2, index] of path22) {
+      for (const [field2, index] of path23) {
         const tok = item?.[field2];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -33596,23 +33596,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path22) => {
-      const parent = visit.itemAtPath(cst, path22.slice(0, -1));
-      const field2 = path22[path22.length - 1][0];
+    visit.parentCollection = (cst, path23) => {
+      const parent = visit.itemAtPath(cst, path23.slice(0, -1));
+      const field2 = path23[path23.length - 1][0];
       const coll = parent?.[field2];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path22, item, visitor) {
-      let ctrl = visitor(item, path22);
+    function _visit(path23, item, visitor) {
+      let ctrl = visitor(item, path23);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field2 of ["key", "value"]) {
         const token = item[field2];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path22.concat([[field2, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path23.concat([[field2, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -33623,10 +33623,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field2 === "key")
-            ctrl = ctrl(item, path22);
+            ctrl = ctrl(item, path23);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path22) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path23) : ctrl;
     }
     exports2.visit = visit;
   }
@@ -38606,8 +38606,8 @@ var require_utils2 = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path22) {
-      let input = path22;
+    function removeDotSegments(path23) {
+      let input = path23;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -38681,11 +38681,11 @@ var require_utils2 = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path22) {
-      if (path22 === "" || path22[0] === "/") {
-        return removeDotSegments(path22);
+    function removeDotSegmentsRelative(path23) {
+      if (path23 === "" || path23[0] === "/") {
+        return removeDotSegments(path23);
       }
-      const segments = path22.split("/");
+      const segments = path23.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -39048,8 +39048,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path22 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path22 && path22 !== "/" ? path22 : void 0;
+        const path23 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path23 && path23 !== "/" ? path23 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -45210,9 +45210,9 @@ var __awaiter7 = function(thisArg, _arguments, P, generator) {
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
 };
-function exec(commandLine, args, options) {
+function exec(commandLine2, args, options) {
   return __awaiter7(this, void 0, void 0, function* () {
-    const commandArgs = argStringToArray(commandLine);
+    const commandArgs = argStringToArray(commandLine2);
     if (commandArgs.length === 0) {
       throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
     }
@@ -45222,7 +45222,7 @@ function exec(commandLine, args, options) {
     return runner.exec();
   });
 }
-function getExecOutput(commandLine, args, options) {
+function getExecOutput(commandLine2, args, options) {
   return __awaiter7(this, void 0, void 0, function* () {
     var _a2, _b;
     let stdout = "";
@@ -45244,7 +45244,7 @@ function getExecOutput(commandLine, args, options) {
       }
     };
     const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-    const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+    const exitCode = yield exec(commandLine2, args, Object.assign(Object.assign({}, options), { listeners }));
     stdout += stdoutDecoder.end();
     stderr += stderrDecoder.end();
     return {
@@ -47736,8 +47736,8 @@ var Pattern = class _Pattern {
 
 // node_modules/@actions/glob/lib/internal-search-state.js
 var SearchState = class {
-  constructor(path22, level) {
-    this.path = path22;
+  constructor(path23, level) {
+    this.path = path23;
     this.level = level;
   }
 };
@@ -52288,15 +52288,15 @@ function getRequestUrl(baseUri, operationSpec, operationArguments, fallbackObjec
   let isAbsolutePath = false;
   let requestUrl = replaceAll(baseUri, urlReplacements);
   if (operationSpec.path) {
-    let path22 = replaceAll(operationSpec.path, urlReplacements);
-    if (operationSpec.path === "/{nextLink}" && path22.startsWith("/")) {
-      path22 = path22.substring(1);
+    let path23 = replaceAll(operationSpec.path, urlReplacements);
+    if (operationSpec.path === "/{nextLink}" && path23.startsWith("/")) {
+      path23 = path23.substring(1);
     }
-    if (isAbsoluteUrl(path22)) {
-      requestUrl = path22;
+    if (isAbsoluteUrl(path23)) {
+      requestUrl = path23;
       isAbsolutePath = true;
     } else {
-      requestUrl = appendPath(requestUrl, path22);
+      requestUrl = appendPath(requestUrl, path23);
     }
   }
   const { queryParams, sequenceParams } = calculateQueryParameters(operationSpec, operationArguments, fallbackObject);
@@ -52342,9 +52342,9 @@ function appendPath(url2, pathToAppend) {
   }
   const searchStart = pathToAppend.indexOf("?");
   if (searchStart !== -1) {
-    const path22 = pathToAppend.substring(0, searchStart);
+    const path23 = pathToAppend.substring(0, searchStart);
     const search = pathToAppend.substring(searchStart + 1);
-    newPath = newPath + path22;
+    newPath = newPath + path23;
     if (search) {
       parsedUrl.search = parsedUrl.search ? `${parsedUrl.search}&${search}` : search;
     }
@@ -55221,16 +55221,16 @@ var MatcherView = class {
    * @returns {string|undefined}
    */
   getCurrentTag() {
-    const path22 = this._matcher.path;
-    return path22.length > 0 ? path22[path22.length - 1].tag : void 0;
+    const path23 = this._matcher.path;
+    return path23.length > 0 ? path23[path23.length - 1].tag : void 0;
   }
   /**
    * Get current namespace.
    * @returns {string|undefined}
    */
   getCurrentNamespace() {
-    const path22 = this._matcher.path;
-    return path22.length > 0 ? path22[path22.length - 1].namespace : void 0;
+    const path23 = this._matcher.path;
+    return path23.length > 0 ? path23[path23.length - 1].namespace : void 0;
   }
   /**
    * Get current node's attribute value.
@@ -55238,9 +55238,9 @@ var MatcherView = class {
    * @returns {*}
    */
   getAttrValue(attrName) {
-    const path22 = this._matcher.path;
-    if (path22.length === 0) return void 0;
-    return path22[path22.length - 1].values?.[attrName];
+    const path23 = this._matcher.path;
+    if (path23.length === 0) return void 0;
+    return path23[path23.length - 1].values?.[attrName];
   }
   /**
    * Check if current node has an attribute.
@@ -55248,9 +55248,9 @@ var MatcherView = class {
    * @returns {boolean}
    */
   hasAttr(attrName) {
-    const path22 = this._matcher.path;
-    if (path22.length === 0) return false;
-    const current = path22[path22.length - 1];
+    const path23 = this._matcher.path;
+    if (path23.length === 0) return false;
+    const current = path23[path23.length - 1];
     return current.values !== void 0 && attrName in current.values;
   }
   /**
@@ -55276,18 +55276,18 @@ var MatcherView = class {
    * @returns {number}
    */
   getPosition() {
-    const path22 = this._matcher.path;
-    if (path22.length === 0) return -1;
-    return path22[path22.length - 1].position ?? 0;
+    const path23 = this._matcher.path;
+    if (path23.length === 0) return -1;
+    return path23[path23.length - 1].position ?? 0;
   }
   /**
    * Get current node's repeat counter (occurrence count of this tag name).
    * @returns {number}
    */
   getCounter() {
-    const path22 = this._matcher.path;
-    if (path22.length === 0) return -1;
-    return path22[path22.length - 1].counter ?? 0;
+    const path23 = this._matcher.path;
+    if (path23.length === 0) return -1;
+    return path23[path23.length - 1].counter ?? 0;
   }
   /**
    * Get current node's sibling index (alias for getPosition).
@@ -58549,11 +58549,11 @@ var NativeCRC64 = (() => {
       throw new Error("Module.ENVIRONMENT has been deprecated. To force the environment, use the ENVIRONMENT compile-time option (for example, -sENVIRONMENT=web or -sENVIRONMENT=node)");
     }
     var scriptDirectory = "";
-    function locateFile(path22) {
+    function locateFile(path23) {
       if (Module["locateFile"]) {
-        return Module["locateFile"](path22, scriptDirectory);
+        return Module["locateFile"](path23, scriptDirectory);
       }
-      return scriptDirectory + path22;
+      return scriptDirectory + path23;
     }
     var read_, readAsync, readBinary, setWindowTitle;
     function logExceptionOnExit(e) {
@@ -61640,9 +61640,9 @@ var StorageSharedKeyCredentialPolicy = class extends CredentialPolicy {
    * @param request -
    */
   getCanonicalizedResourceString(request2) {
-    const path22 = getURLPath(request2.url) || "/";
+    const path23 = getURLPath(request2.url) || "/";
     let canonicalizedResourceString = "";
-    canonicalizedResourceString += `/${this.factory.accountName}${path22}`;
+    canonicalizedResourceString += `/${this.factory.accountName}${path23}`;
     const queries = getURLQueries(request2.url);
     const lowercaseQueries = {};
     if (queries) {
@@ -62124,9 +62124,9 @@ function storageSharedKeyCredentialPolicy(options) {
     return canonicalizedHeadersStringToSign;
   }
   function getCanonicalizedResourceString(request2) {
-    const path22 = getURLPath(request2.url) || "/";
+    const path23 = getURLPath(request2.url) || "/";
     let canonicalizedResourceString = "";
-    canonicalizedResourceString += `/${options.accountName}${path22}`;
+    canonicalizedResourceString += `/${options.accountName}${path23}`;
     const queries = getURLQueries(request2.url);
     const lowercaseQueries = {};
     if (queries) {
@@ -76067,10 +76067,10 @@ var StorageContextClient = class extends StorageClient {
 // node_modules/@azure/storage-blob/dist/esm/utils/utils.common.js
 function escapeURLPath(url2) {
   const urlParsed = new URL(url2);
-  let path22 = urlParsed.pathname;
-  path22 = path22 || "/";
-  path22 = escape3(path22);
-  urlParsed.pathname = path22;
+  let path23 = urlParsed.pathname;
+  path23 = path23 || "/";
+  path23 = escape3(path23);
+  urlParsed.pathname = path23;
   return urlParsed.toString();
 }
 function getProxyUriFromDevConnString(connectionString) {
@@ -76155,9 +76155,9 @@ function escape3(text) {
 }
 function appendToURLPath(url2, name) {
   const urlParsed = new URL(url2);
-  let path22 = urlParsed.pathname;
-  path22 = path22 ? path22.endsWith("/") ? `${path22}${name}` : `${path22}/${name}` : name;
-  urlParsed.pathname = path22;
+  let path23 = urlParsed.pathname;
+  path23 = path23 ? path23.endsWith("/") ? `${path23}${name}` : `${path23}/${name}` : name;
+  urlParsed.pathname = path23;
   return urlParsed.toString();
 }
 function setURLParameter2(url2, name, value) {
@@ -85177,7 +85177,7 @@ function saveCacheV2(paths_1, key_1, options_1) {
 }
 
 // src/action.ts
-import { tmpdir as tmpdir5 } from "node:os";
+import { tmpdir as tmpdir6 } from "node:os";
 import { join as join12, resolve as resolve8 } from "node:path";
 
 // src/action/log.ts
@@ -85399,6 +85399,10 @@ function parseSize(text) {
   const power = " KMGT".indexOf((match3[2] ?? "").toUpperCase() || " ");
   return Math.round(Number(match3[1]) * 1024 ** power);
 }
+function mountsRan(cache) {
+  if (cache.mountSteps > 0) return cache.mountStepsRun > 0;
+  return cache.cachedSteps < cache.totalSteps;
+}
 
 // src/util/record.ts
 function userRecord() {
@@ -85541,22 +85545,22 @@ function parseReference(text) {
       );
     }
   }
-  const { domain, path: path22 } = splitDomain(rest);
+  const { domain, path: path23 } = splitDomain(rest);
   if (!DOMAIN.test(domain)) {
     throw new UserError(
       `invalid image reference '${input}': '${domain}' is not a valid registry host[:port]`
     );
   }
-  if (!REMOTE_NAME.test(path22)) {
-    const hint = path22.toLowerCase() !== path22 ? "repository names must be lowercase" : 'repository path components are lowercase letters and digits separated by ".", "_", "__" or "-"';
+  if (!REMOTE_NAME.test(path23)) {
+    const hint = path23.toLowerCase() !== path23 ? "repository names must be lowercase" : 'repository path components are lowercase letters and digits separated by ".", "_", "__" or "-"';
     throw new UserError(`invalid image reference '${input}': ${hint}`);
   }
-  if (domain.length + 1 + path22.length > NAME_MAX_LENGTH) {
+  if (domain.length + 1 + path23.length > NAME_MAX_LENGTH) {
     throw new UserError(
       `invalid image reference '${input}': the name is longer than ${NAME_MAX_LENGTH} characters`
     );
   }
-  const ref = { domain, path: path22 };
+  const ref = { domain, path: path23 };
   if (tag !== void 0) ref.tag = tag;
   if (digest !== void 0) ref.digest = digest;
   return ref;
@@ -85565,17 +85569,17 @@ function splitDomain(name) {
   const slash = name.indexOf("/");
   const first = slash < 0 ? "" : name.slice(0, slash);
   let domain;
-  let path22;
+  let path23;
   if (slash < 0 || !/[.:]/.test(first) && first !== "localhost" && first.toLowerCase() === first) {
     domain = DOCKER_HUB;
-    path22 = name;
+    path23 = name;
   } else {
     domain = first;
-    path22 = name.slice(slash + 1);
+    path23 = name.slice(slash + 1);
   }
   domain = normalizeDomain(domain);
-  if (domain === DOCKER_HUB && !path22.includes("/")) path22 = `library/${path22}`;
-  return { domain, path: path22 };
+  if (domain === DOCKER_HUB && !path23.includes("/")) path23 = `library/${path23}`;
+  return { domain, path: path23 };
 }
 function normalizeDomain(domain) {
   return DOCKER_HUB_ALIASES.has(domain.toLowerCase()) ? DOCKER_HUB : domain;
@@ -85686,19 +85690,19 @@ function lookup(map, domain) {
   for (const [key, value] of Object.entries(map)) if (sameRegistry(key, domain)) return value;
   return void 0;
 }
-async function readConfig(path22) {
+async function readConfig(path23) {
   let text;
   try {
-    text = await readFile(path22, "utf8");
+    text = await readFile(path23, "utf8");
   } catch (err) {
     if (err.code === "ENOENT") return void 0;
-    throw new CredentialError(`cannot read ${path22}: ${err.message}`);
+    throw new CredentialError(`cannot read ${path23}: ${err.message}`);
   }
   try {
     const parsed = JSON.parse(text);
     return parsed !== null && typeof parsed === "object" ? parsed : {};
   } catch {
-    throw new CredentialError(`${path22} is not valid JSON; fix it or run 'docker login' again`);
+    throw new CredentialError(`${path23} is not valid JSON; fix it or run 'docker login' again`);
   }
 }
 function fromAuthEntry(entry, source) {
@@ -85751,24 +85755,24 @@ async function find(domain, opts) {
       };
     }
   }
-  const path22 = join9(opts.configDir ?? dockerConfigDir(env), "config.json");
-  const config = await readConfig(path22);
+  const path23 = join9(opts.configDir ?? dockerConfigDir(env), "config.json");
+  const config = await readConfig(path23);
   if (!config) return void 0;
   const helper = lookup(config.credHelpers, domain);
   if (helper) {
-    const creds = await fromHelper(helper, domain, env, `credHelpers in ${path22}`);
+    const creds = await fromHelper(helper, domain, env, `credHelpers in ${path23}`);
     if (creds) return creds;
   }
   if (config.credsStore) {
-    const creds = await fromHelper(config.credsStore, domain, env, `credsStore in ${path22}`);
+    const creds = await fromHelper(config.credsStore, domain, env, `credsStore in ${path23}`);
     if (creds) return creds;
   }
   const entry = lookup(config.auths, domain);
-  return entry ? fromAuthEntry(entry, `auths in ${path22}`) : void 0;
+  return entry ? fromAuthEntry(entry, `auths in ${path23}`) : void 0;
 }
 function credentialSources(opts = {}) {
-  const path22 = join9(opts.configDir ?? dockerConfigDir(opts.env ?? process.env), "config.json");
-  return opts.explicit?.length ? `the given username/password or ${path22}` : path22;
+  const path23 = join9(opts.configDir ?? dockerConfigDir(opts.env ?? process.env), "config.json");
+  return opts.explicit?.length ? `the given username/password or ${path23}` : path23;
 }
 function describeCredentials(creds) {
   if (!creds) return "anonymously";
@@ -86294,8 +86298,8 @@ var Context = class {
       if (existsSync4(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync2(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
-        const path22 = process.env.GITHUB_EVENT_PATH;
-        process.stdout.write(`GITHUB_EVENT_PATH ${path22} does not exist${EOL8}`);
+        const path23 = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path23} does not exist${EOL8}`);
       }
     }
     this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -91671,10 +91675,10 @@ ${r.stderr}` };
       );
       return { ctx, builder, restored, warnings };
     },
-    async after(state3) {
-      const saved = await saveMountCaches(state3.restored, settings(state3.builder, state3.ctx.planned.spec.id));
+    async after(state3, ran = true) {
+      const saved = ran ? await saveMountCaches(state3.restored, settings(state3.builder, state3.ctx.planned.spec.id)) : { savedKeys: [], savedBytes: 0, warnings: [] };
       const hits = state3.restored.map((r) => `${r.key.mount.id.replace(/^imagespec-/, "")} ${r.hit}`).join(", ");
-      const savedText = opts.restoreOnly ? "restore only" : saved.savedKeys.length > 0 ? `saved ${saved.savedKeys.length} (${formatBytes(saved.savedBytes)} of ${formatBytes(opts.budgetBytes)} budget)` : "nothing to save";
+      const savedText = opts.restoreOnly ? "restore only" : !ran ? "not saved: every step using them came from the layer cache" : saved.savedKeys.length > 0 ? `saved ${saved.savedKeys.length} (${formatBytes(saved.savedBytes)} of ${formatBytes(opts.budgetBytes)} budget)` : "nothing to save";
       return {
         summary: state3.restored.length > 0 ? `mounts: ${hits}; ${savedText}` : "mounts: none",
         warnings: [...state3.warnings, ...saved.warnings]
@@ -91727,8 +91731,11 @@ function visibilityCell(image) {
   }
   return image.visibility;
 }
-function summaryMarkdown(report2, explain) {
-  const lines = ["## imagespec", ""];
+function summaryMarkdown(report2, explain2) {
+  return ["## imagespec", "", imagesMarkdown(report2, explain2)].join("\n");
+}
+function imagesMarkdown(report2, explain2) {
+  const lines = [];
   for (const note of report2.notes) lines.push(`> ${note}`, "");
   lines.push(
     "| image | tag | result | digest | platforms | visibility | cache | time |",
@@ -91750,7 +91757,7 @@ function summaryMarkdown(report2, explain) {
       `<details><summary>Hash inputs of <code>${image.reference.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`)}</code></summary>`,
       ""
     );
-    lines.push(explain(image), "", "</details>");
+    lines.push(explain2(image), "", "</details>");
   }
   lines.push("");
   return lines.join("\n");
@@ -91767,16 +91774,32 @@ function problemsMarkdown(diagnostics) {
   lines.push("");
   return lines.join("\n");
 }
+function fenced(text) {
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((run2) => run2.length));
+  const fence = "`".repeat(longest + 1);
+  return `${fence}text
+${text}
+${fence}`;
+}
+function failureMarkdown(message, report2, explain2 = () => "") {
+  const lines = ["## imagespec", "", "**The run failed:**", "", fenced(message), ""];
+  if (report2 && report2.images.length > 0) lines.push(imagesMarkdown(report2, explain2));
+  else lines.push("No image report was made; see the step log for details.", "");
+  return lines.join("\n");
+}
 
 // src/run.ts
 import { performance as performance2 } from "node:perf_hooks";
 
 // src/build/index.ts
-import { mkdtemp as mkdtemp4, readFile as readFile6, rm as rm6 } from "node:fs/promises";
-import { tmpdir as tmpdir4 } from "node:os";
-import path18 from "node:path";
+import { mkdtemp as mkdtemp5, readFile as readFile7, rm as rm7 } from "node:fs/promises";
+import { tmpdir as tmpdir5 } from "node:os";
+import path19 from "node:path";
 
 // src/build/builder.ts
+import { mkdtemp as mkdtemp2, rm as rm4, writeFile as writeFile3 } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
+import path16 from "node:path";
 function parseVersion(text) {
   const m = /v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(text ?? "");
   if (!m || m[1] === "0" && m[2] === "0") return void 0;
@@ -91837,13 +91860,45 @@ function canExportCache(b) {
 function canMultiPlatform(b) {
   return b.driver !== "docker" || b.containerdStore === true;
 }
-async function createContainerBuilder(name, env) {
-  const res = await docker(
-    ["buildx", "create", "--name", name, "--driver", "docker-container", "--bootstrap"],
-    env ? { env } : {}
-  );
-  if (res.code !== 0) throw new Error(res.stderr.trim() || res.stdout.trim());
-  return name;
+function buildkitdConfig(insecure) {
+  const hosts = [
+    ...new Set(
+      insecure.map(
+        (h) => h.trim().replace(/^https?:\/\//i, "").replace(/\/+$/, "")
+      ).filter(Boolean)
+    )
+  ];
+  return hosts.map((h) => `[registry.${JSON.stringify(h)}]
+  http = true
+  insecure = true
+`).join("\n");
+}
+function createBuilderArgs(name, configFile) {
+  return [
+    "buildx",
+    "create",
+    "--name",
+    name,
+    "--driver",
+    "docker-container",
+    "--driver-opt",
+    "network=host",
+    ...configFile ? ["--buildkitd-config", configFile] : [],
+    "--bootstrap"
+  ];
+}
+async function createContainerBuilder(name, opts = {}) {
+  const config = buildkitdConfig(opts.insecure ?? []);
+  const dir = config ? await mkdtemp2(path16.join(tmpdir2(), "imagespec-buildkitd-")) : void 0;
+  try {
+    const file = dir ? path16.join(dir, "buildkitd.toml") : void 0;
+    if (file) await writeFile3(file, config);
+    const res = await docker(createBuilderArgs(name, file), opts.env ? { env: opts.env } : {});
+    if (res.code !== 0) throw new Error(res.stderr.trim() || res.stdout.trim());
+    return name;
+  } finally {
+    if (dir) await rm4(dir, { recursive: true, force: true });
+  }
 }
 
 // src/build/cache.ts
@@ -91911,45 +91966,45 @@ function planCache(planned, builder, inputs, env) {
 }
 
 // src/build/context-dir.ts
-import { copyFile as copyFile2, mkdir as mkdir3, mkdtemp as mkdtemp2, rm as rm4, writeFile as writeFile3 } from "node:fs/promises";
-import { tmpdir as tmpdir2 } from "node:os";
-import path16 from "node:path";
+import { copyFile as copyFile2, mkdir as mkdir3, mkdtemp as mkdtemp3, rm as rm5, writeFile as writeFile4 } from "node:fs/promises";
+import { tmpdir as tmpdir3 } from "node:os";
+import path17 from "node:path";
 async function writeContext(ctx) {
   if (ctx.kind === "dockerfile") {
     if (!ctx.dockerignore) {
       return { dir: ctx.contextDir, dockerfile: ctx.dockerfilePath, cleanup: async () => {
       } };
     }
-    const tmp = await mkdtemp2(path16.join(tmpdir2(), "imagespec-df-"));
-    const file = path16.join(tmp, "Dockerfile");
+    const tmp = await mkdtemp3(path17.join(tmpdir3(), "imagespec-df-"));
+    const file = path17.join(tmp, "Dockerfile");
     await copyFile2(ctx.dockerfilePath, file);
     await copyFile2(ctx.dockerignore, `${file}.dockerignore`);
     return {
       dir: ctx.contextDir,
       dockerfile: file,
-      cleanup: () => rm4(tmp, { recursive: true, force: true })
+      cleanup: () => rm5(tmp, { recursive: true, force: true })
     };
   }
-  const dir = await mkdtemp2(path16.join(tmpdir2(), "imagespec-ctx-"));
-  await writeFile3(path16.join(dir, "Dockerfile"), ctx.dockerfile);
+  const dir = await mkdtemp3(path17.join(tmpdir3(), "imagespec-ctx-"));
+  await writeFile4(path17.join(dir, "Dockerfile"), ctx.dockerfile);
   for (const f of ctx.files) {
-    const dest = path16.join(dir, ...f.path.split("/"));
-    await mkdir3(path16.dirname(dest), { recursive: true });
-    if (f.content !== void 0) await writeFile3(dest, f.content);
+    const dest = path17.join(dir, ...f.path.split("/"));
+    await mkdir3(path17.dirname(dest), { recursive: true });
+    if (f.content !== void 0) await writeFile4(dest, f.content);
     else if (f.source) await copyFile2(f.source, dest);
   }
   return {
     dir,
-    dockerfile: path16.join(dir, "Dockerfile"),
-    cleanup: () => rm4(dir, { recursive: true, force: true })
+    dockerfile: path17.join(dir, "Dockerfile"),
+    cleanup: () => rm5(dir, { recursive: true, force: true })
   };
 }
 
 // src/build/docker-config.ts
 import { existsSync as existsSync5 } from "node:fs";
-import { mkdtemp as mkdtemp3, readFile as readFile5, rm as rm5, symlink as symlink2, writeFile as writeFile4 } from "node:fs/promises";
-import { tmpdir as tmpdir3 } from "node:os";
-import path17 from "node:path";
+import { mkdtemp as mkdtemp4, readFile as readFile5, rm as rm6, symlink as symlink2, writeFile as writeFile5 } from "node:fs/promises";
+import { tmpdir as tmpdir4 } from "node:os";
+import path18 from "node:path";
 function registriesOf(refs) {
   const out = /* @__PURE__ */ new Set();
   for (const r of refs) {
@@ -91964,7 +92019,7 @@ function registriesOf(refs) {
 async function tempDockerConfig(registries, opts) {
   const env = opts.env ?? process.env;
   const original = opts.configDir ?? dockerConfigDir(env);
-  const dir = await mkdtemp3(path17.join(tmpdir3(), "imagespec-docker-"));
+  const dir = await mkdtemp4(path18.join(tmpdir4(), "imagespec-docker-"));
   const auths = {};
   const found = [];
   for (const domain of registries) {
@@ -91974,21 +92029,71 @@ async function tempDockerConfig(registries, opts) {
     auths[authKey(domain)] = creds.kind === "basic" ? { auth: Buffer.from(`${creds.username}:${creds.password}`).toString("base64") } : { identitytoken: creds.token, ...creds.username ? { username: creds.username } : {} };
   }
   const config = { auths };
-  const current = await readFile5(path17.join(original, "config.json"), "utf8").then((t) => JSON.parse(t).currentContext).catch(() => void 0);
+  const current = await readFile5(path18.join(original, "config.json"), "utf8").then((t) => JSON.parse(t).currentContext).catch(() => void 0);
   if (current) config["currentContext"] = current;
-  await writeFile4(path17.join(dir, "config.json"), JSON.stringify(config), { mode: 384 });
+  await writeFile5(path18.join(dir, "config.json"), JSON.stringify(config), { mode: 384 });
   for (const sub of ["cli-plugins", "contexts"]) {
-    if (existsSync5(path17.join(original, sub))) await symlink2(path17.join(original, sub), path17.join(dir, sub));
+    if (existsSync5(path18.join(original, sub))) await symlink2(path18.join(original, sub), path18.join(dir, sub));
   }
   return {
     env: {
       ...env,
       DOCKER_CONFIG: dir,
-      BUILDX_CONFIG: env["BUILDX_CONFIG"] || path17.join(original, "buildx")
+      BUILDX_CONFIG: env["BUILDX_CONFIG"] || path18.join(original, "buildx")
     },
     registries: found,
-    cleanup: () => rm5(dir, { recursive: true, force: true })
+    cleanup: () => rm6(dir, { recursive: true, force: true })
   };
+}
+
+// src/build/image-refs.ts
+function logicalLines(dockerfile) {
+  const out = [];
+  let current = "";
+  for (const raw of dockerfile.split(/\r?\n/)) {
+    if (/^\s*#/.test(raw)) continue;
+    if (/\\\s*$/.test(raw)) {
+      current += `${raw.replace(/\\\s*$/, "")} `;
+      continue;
+    }
+    current += raw;
+    if (current.trim()) out.push(current.trim());
+    current = "";
+  }
+  if (current.trim()) out.push(current.trim());
+  return out;
+}
+function isImage(ref) {
+  return ref !== "" && !ref.includes("$") && ref.toLowerCase() !== "scratch";
+}
+function dockerfileImages(dockerfile) {
+  const stages = /* @__PURE__ */ new Set();
+  const candidates = [];
+  for (const line of logicalLines(dockerfile)) {
+    const [instruction = "", ...words] = line.split(/\s+/);
+    const keyword = instruction.toUpperCase();
+    if (keyword === "FROM") {
+      const plain = words.filter((w) => !w.startsWith("--"));
+      const ref = plain[0] ?? "";
+      if (!stages.has(ref.toLowerCase())) candidates.push(ref);
+      if (plain[1]?.toLowerCase() === "as" && plain[2]) stages.add(plain[2].toLowerCase());
+    } else if (keyword === "COPY") {
+      for (const w of words) {
+        const m = /^--from=(.+)$/i.exec(w);
+        if (m) candidates.push(m[1]);
+      }
+    } else if (keyword === "RUN") {
+      for (const w of words) {
+        if (!/^--mount=/i.test(w)) continue;
+        for (const opt of w.slice("--mount=".length).split(",")) {
+          const m = /^from=(.+)$/i.exec(opt);
+          if (m) candidates.push(m[1]);
+        }
+      }
+    }
+  }
+  const refs = candidates.map((r) => r.replace(/^["']|["']$/g, "")).filter((r) => isImage(r) && !/^\d+$/.test(r) && !stages.has(r.toLowerCase()));
+  return [...new Set(refs)];
 }
 
 // src/build/progress.ts
@@ -91998,6 +92103,7 @@ function fromCache(v) {
   if (/\] FROM /.test(v.name) || v.error !== void 0) return false;
   return v.lines.length > 0 && v.lines.every((line) => LAYER_TRANSFER.test(line));
 }
+var CACHE_MOUNT = /\s--mount=(?:[^\s,]+,)*type=cache\b/;
 var CACHE_EXPORT = /^(exporting to GitHub Actions Cache|exporting cache to|exporting cache)/;
 var ProgressParser = class {
   byId = /* @__PURE__ */ new Map();
@@ -92027,18 +92133,61 @@ var ProgressParser = class {
   summary() {
     const vertices = [...this.byId.values()];
     const steps = vertices.filter((v) => /^\[[^\]]*\d+\/\d+\]/.test(v.name));
+    const mountSteps = steps.filter((v) => CACHE_MOUNT.test(v.name));
     const cacheExport = vertices.find((v) => CACHE_EXPORT.test(v.name));
     const failed = vertices.find((v) => v.error !== void 0 && !CACHE_EXPORT.test(v.name));
     return {
       vertices,
       steps: steps.length,
       cachedSteps: steps.filter(fromCache).length,
+      mountSteps: mountSteps.length,
+      mountStepsRun: mountSteps.filter((v) => !fromCache(v)).length,
       ...cacheExport ? { cacheExport } : {},
       ...failed ? { failed } : {},
       errors: this.errors
     };
   }
 };
+
+// src/build/secrets.ts
+import { readFile as readFile6 } from "node:fs/promises";
+function fieldOf(ctx, secret, key) {
+  const pip = /^imagespec-pip-secret-(\d+)$/.exec(secret.id);
+  if (pip && key === "src") return `pip_secret_mounts[${pip[1]}][0]`;
+  const i = ctx.planned.spec.secrets.findIndex((s) => s.id === secret.id);
+  return `secrets[${i < 0 ? "?" : i}].${key}`;
+}
+function secretFileValues(content) {
+  const values = /* @__PURE__ */ new Set();
+  if (content.trim()) values.add(content);
+  for (const line of content.split(/\r?\n/)) if (line.trim()) values.add(line.trim());
+  return [...values];
+}
+async function checkSecrets(ctx, env, log2) {
+  const spec = ctx.planned.spec;
+  const where2 = (s, key) => `${spec.file}: images.${spec.id}.${fieldOf(ctx, s, key)}`;
+  for (const s of ctx.secrets) {
+    if (s.env) {
+      const value = env[s.env];
+      if (value === void 0) {
+        throw new UserError(
+          `${where2(s, "env")}: secret '${s.id}' reads environment variable ${s.env}, which is not set; set it in the step's env`
+        );
+      }
+      if (value) log2.setSecret(value);
+    } else if (s.src) {
+      let content;
+      try {
+        content = await readFile6(s.src, "utf8");
+      } catch (err) {
+        throw new UserError(
+          `${where2(s, "src")}: secret '${s.id}' reads file ${s.src}, which cannot be read (${err.code ?? errorMessage(err)}); create the file in an earlier step or fix the path (relative paths start at the spec file's directory)`
+        );
+      }
+      for (const v of secretFileValues(content)) log2.setSecret(v);
+    }
+  }
+}
 
 // src/build/index.ts
 var stderrLog = {
@@ -92095,19 +92244,6 @@ function buildArgs(ctx, where2, builder, cache, opts) {
   args.push(where2.dir);
   return { args, cache, pushed };
 }
-function checkSecrets(ctx, env, log2) {
-  for (const s of ctx.secrets) {
-    if (s.env) {
-      const value = env[s.env];
-      if (value === void 0) {
-        throw new UserError(
-          `images.${ctx.planned.spec.id}: secret '${s.id}' reads environment variable ${s.env}, which is not set; set it in the step's env`
-        );
-      }
-      if (value) log2.setSecret(value);
-    }
-  }
-}
 var CONTAINER_BUILDER = "imagespec";
 async function chooseBuilder(contexts, opts, env, log2) {
   const current = await inspectBuilder(opts.builder, env);
@@ -92128,7 +92264,7 @@ async function chooseBuilder(contexts, opts, env, log2) {
     `builder '${current.name}' (driver ${current.driver}) cannot do ${lacking}; creating docker-container builder '${name}'`
   );
   try {
-    await createContainerBuilder(name, env);
+    await createContainerBuilder(name, { env, ...opts.insecure ? { insecure: opts.insecure } : {} });
     return await inspectBuilder(name, env);
   } catch (err) {
     log2.warning(
@@ -92141,7 +92277,7 @@ async function buildImage(ctx, builder, opts) {
   const env = opts.env ?? process.env;
   const log2 = opts.log ?? stderrLog;
   const planned = ctx.planned;
-  checkSecrets(ctx, env, log2);
+  await checkSecrets(ctx, env, log2);
   if (ctx.platforms.length > 1 && !canMultiPlatform(builder)) {
     throw new UserError(
       `images.${planned.spec.id}: builder '${builder.name}' (driver ${builder.driver}) cannot build ${ctx.platforms.join(", ")} at once; enable the containerd image store or use a docker-container builder (docker/setup-buildx-action)`
@@ -92162,18 +92298,18 @@ async function buildImage(ctx, builder, opts) {
   for (const w of cache.warnings) log2.warning(w);
   for (const w of ctx.warnings) log2.warning(w);
   const onDisk = await writeContext(ctx);
-  const metaDir = await mkdtemp4(path18.join(tmpdir4(), "imagespec-meta-"));
+  const metaDir = await mkdtemp5(path19.join(tmpdir5(), "imagespec-meta-"));
   const registries = registriesOf([
     planned.reference,
     planned.baseReference,
-    .../^FROM\s+(\S+)/gm.exec(ctx.dockerfile)?.slice(1) ?? []
+    ...dockerfileImages(ctx.dockerfile)
   ]);
   const dockerConfig = await tempDockerConfig(registries, {
     ...opts.credentials,
     env,
     mask: (s) => log2.setSecret(s)
   });
-  const metadataFile = path18.join(metaDir, "metadata.json");
+  const metadataFile = path19.join(metaDir, "metadata.json");
   const cmd = buildArgs(
     ctx,
     { dir: onDisk.dir, dockerfile: onDisk.dockerfile, metadataFile },
@@ -92195,7 +92331,7 @@ async function buildImage(ctx, builder, opts) {
     });
     const progress = parser.summary();
     if (run2.code !== 0) throw failure(ctx, progress, run2.stderr);
-    const metadata2 = JSON.parse(await readFile6(metadataFile, "utf8").catch(() => "{}"));
+    const metadata2 = JSON.parse(await readFile7(metadataFile, "utf8").catch(() => "{}"));
     const digest = typeof metadata2["containerimage.digest"] === "string" ? metadata2["containerimage.digest"] : void 0;
     const warnings = [...cache.warnings, ...ctx.warnings];
     const exported = cache.to.length > 0 ? cacheExported(progress) : void 0;
@@ -92216,6 +92352,8 @@ async function buildImage(ctx, builder, opts) {
         ...exported !== void 0 ? { exported } : {},
         cachedSteps: progress.cachedSteps,
         totalSteps: progress.steps,
+        mountSteps: progress.mountSteps,
+        mountStepsRun: progress.mountStepsRun,
         warnings: cache.warnings
       },
       warnings
@@ -92223,7 +92361,7 @@ async function buildImage(ctx, builder, opts) {
   } finally {
     await Promise.all([
       onDisk.cleanup(),
-      rm6(metaDir, { recursive: true, force: true }),
+      rm7(metaDir, { recursive: true, force: true }),
       dockerConfig.cleanup()
     ]);
   }
@@ -92457,7 +92595,7 @@ import { dirname as dirname8 } from "node:path";
 
 // src/spec/load.ts
 var import_yaml = __toESM(require_dist4(), 1);
-import { readFile as readFile7 } from "node:fs/promises";
+import { readFile as readFile8 } from "node:fs/promises";
 
 // src/spec/yaml11.ts
 var BOOL_RE = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
@@ -92641,65 +92779,65 @@ var Builder2 = class {
     const { line, col } = this.lines.linePos(offset ?? 0);
     return { file: this.file, line, col };
   }
-  error(at, path22, message) {
-    this.diagnostics.push({ file: at.file, line: at.line, col: at.col, path: path22, message });
+  error(at, path23, message) {
+    this.diagnostics.push({ file: at.file, line: at.line, col: at.col, path: path23, message });
   }
-  deref(node, path22, depth = 0) {
+  deref(node, path23, depth = 0) {
     if (node instanceof import_yaml.Alias) {
       const target = node.resolve(this.doc);
       if (!target) {
         this.error(
           this.pos(node.range?.[0]),
-          path22,
+          path23,
           `unknown alias *${node.source}; define the anchor &${node.source} first`
         );
         return null;
       }
       if (depth > 100) return null;
-      return this.deref(target, path22, depth + 1);
+      return this.deref(target, path23, depth + 1);
     }
     return node ?? null;
   }
   /** Build the Python value of `node` at `path`; `at` is where the reference to it appears. */
-  build(raw, path22, keyPos, stack = /* @__PURE__ */ new Set()) {
+  build(raw, path23, keyPos, stack = /* @__PURE__ */ new Set()) {
     const at = this.pos(raw?.range?.[0]);
-    const node = this.deref(raw, path22);
+    const node = this.deref(raw, path23);
     if (node === null) {
-      this.nodes.set(path22, { pos: at, keyPos, text: "", plain: true });
+      this.nodes.set(path23, { pos: at, keyPos, text: "", plain: true });
       return null;
     }
     if (stack.has(node)) {
-      this.error(at, path22, "recursive alias: a node cannot contain itself");
+      this.error(at, path23, "recursive alias: a node cannot contain itself");
       return null;
     }
-    if (node instanceof import_yaml.Scalar) return this.scalar(node, path22, at, keyPos);
+    if (node instanceof import_yaml.Scalar) return this.scalar(node, path23, at, keyPos);
     stack.add(node);
     try {
       if (node instanceof import_yaml.YAMLSeq) {
-        this.checkCollectionTag(node, "tag:yaml.org,2002:seq", path22, at);
-        this.nodes.set(path22, { pos: at, keyPos });
-        return node.items.map((item, i) => this.build(item, childPath(path22, i), void 0, stack));
+        this.checkCollectionTag(node, "tag:yaml.org,2002:seq", path23, at);
+        this.nodes.set(path23, { pos: at, keyPos });
+        return node.items.map((item, i) => this.build(item, childPath(path23, i), void 0, stack));
       }
       if (node instanceof import_yaml.YAMLMap) {
-        this.checkCollectionTag(node, "tag:yaml.org,2002:map", path22, at);
-        this.nodes.set(path22, { pos: at, keyPos });
-        return this.mapping(node, path22, stack);
+        this.checkCollectionTag(node, "tag:yaml.org,2002:map", path23, at);
+        this.nodes.set(path23, { pos: at, keyPos });
+        return this.mapping(node, path23, stack);
       }
     } finally {
       stack.delete(node);
     }
-    this.error(at, path22, "unsupported YAML node");
+    this.error(at, path23, "unsupported YAML node");
     return null;
   }
-  checkCollectionTag(node, expected, path22, at) {
+  checkCollectionTag(node, expected, path23, at) {
     if (node.tag && node.tag !== expected && node.tag !== "!") {
-      this.error(at, path22, `PyYAML's safe_load cannot load a value tagged ${node.tag}; remove the tag`);
+      this.error(at, path23, `PyYAML's safe_load cannot load a value tagged ${node.tag}; remove the tag`);
     }
   }
-  scalar(node, path22, at, keyPos) {
+  scalar(node, path23, at, keyPos) {
     const text = typeof node.value === "string" ? node.value : String(node.value ?? "");
     const plain = node.type === "PLAIN" || node.type === void 0;
-    this.nodes.set(path22, { pos: at, keyPos, text, plain: plain && !node.tag });
+    this.nodes.set(path23, { pos: at, keyPos, text, plain: plain && !node.tag });
     let tag;
     if (!node.tag && !plain) tag = TAG_STR;
     else if (node.tag && node.tag !== "!") tag = node.tag;
@@ -92707,13 +92845,13 @@ var Builder2 = class {
     if (tag === TAG_MERGE) {
       this.error(
         at,
-        path22,
+        path23,
         `'<<' (a YAML merge key) can only be a mapping key; quote it to mean the string "<<"`
       );
       return text;
     }
     if (tag === TAG_VALUE) {
-      this.error(at, path22, `PyYAML's safe_load cannot load a plain '='; quote it: "="`);
+      this.error(at, path23, `PyYAML's safe_load cannot load a plain '='; quote it: "="`);
       return text;
     }
     try {
@@ -92722,7 +92860,7 @@ var Builder2 = class {
       if (err instanceof ConstructError) {
         this.error(
           at,
-          path22,
+          path23,
           `${err.message}; PyYAML's safe_load fails on it, ${node.tag ? "remove the tag" : "quote the value to make it a string"}`
         );
         return text;
@@ -92731,50 +92869,50 @@ var Builder2 = class {
     }
   }
   /** PyYAML's `flatten_mapping`: merged pairs first (later sources first), then the mapping's own pairs. */
-  flatten(node, path22, stack) {
+  flatten(node, path23, stack) {
     const merge2 = [];
     const own = [];
     for (const pair of node.items) {
-      const keyNode = this.deref(pair.key, path22);
+      const keyNode = this.deref(pair.key, path23);
       const isMerge = keyNode instanceof import_yaml.Scalar && !keyNode.tag && (keyNode.type === "PLAIN" || keyNode.type === void 0) && keyNode.value === "<<";
       if (!isMerge) {
         own.push({ key: pair.key, value: pair.value, own: true });
         continue;
       }
       const at = this.pos(pair.value?.range?.[0] ?? keyNode.range?.[0]);
-      const value = this.deref(pair.value, path22);
+      const value = this.deref(pair.value, path23);
       const sources = [];
       if (value instanceof import_yaml.YAMLMap) sources.push(value);
       else if (value instanceof import_yaml.YAMLSeq) {
         for (const item of value.items) {
-          const sub = this.deref(item, path22);
+          const sub = this.deref(item, path23);
           if (sub instanceof import_yaml.YAMLMap) sources.push(sub);
-          else this.error(at, path22, "a merge key (<<) takes a mapping or a list of mappings");
+          else this.error(at, path23, "a merge key (<<) takes a mapping or a list of mappings");
         }
         sources.reverse();
       } else {
-        this.error(at, path22, "a merge key (<<) takes a mapping or a list of mappings");
+        this.error(at, path23, "a merge key (<<) takes a mapping or a list of mappings");
         continue;
       }
       for (const source of sources) {
         if (stack.has(source)) {
-          this.error(at, path22, "recursive merge: a mapping cannot merge itself");
+          this.error(at, path23, "recursive merge: a mapping cannot merge itself");
           continue;
         }
         stack.add(source);
-        merge2.push(...this.flatten(source, path22, stack).map((p) => ({ ...p, own: false })));
+        merge2.push(...this.flatten(source, path23, stack).map((p) => ({ ...p, own: false })));
         stack.delete(source);
       }
     }
     return [...merge2, ...own];
   }
-  mapping(node, path22, stack) {
+  mapping(node, path23, stack) {
     const dict2 = { type: "dict", entries: [] };
     const index = /* @__PURE__ */ new Map();
-    for (const pair of this.flatten(node, path22, stack)) {
+    for (const pair of this.flatten(node, path23, stack)) {
       const keyNodeRaw = pair.key;
       const keyPos = this.pos(keyNodeRaw?.range?.[0] ?? pair.value?.range?.[0]);
-      const keyPath = `${path22}\0key`;
+      const keyPath = `${path23}\0key`;
       const key = this.build(pair.key, keyPath, void 0, stack);
       const keyText = this.nodes.get(keyPath)?.text;
       this.nodes.delete(keyPath);
@@ -92782,12 +92920,12 @@ var Builder2 = class {
       if (id === void 0) {
         this.error(
           keyPos,
-          path22,
+          path23,
           `a mapping key cannot be ${Array.isArray(key) ? "a list" : "a mapping"}; PyYAML's safe_load fails on it`
         );
         continue;
       }
-      const valuePath = childPath(path22, key);
+      const valuePath = childPath(path23, key);
       const value = this.build(pair.value, valuePath, keyPos, stack);
       const info2 = this.nodes.get(valuePath);
       if (info2 && keyText !== void 0) info2.keyText = keyText;
@@ -92872,7 +93010,7 @@ function describe2(value) {
 async function readSpecFile(file) {
   let text;
   try {
-    text = await readFile7(file, "utf8");
+    text = await readFile8(file, "utf8");
   } catch (err) {
     const code3 = err.code;
     const why = code3 === "ENOENT" ? "no such file; check the path (relative paths are relative to the current directory)" : code3 === "EISDIR" ? "it is a directory; give the path of the YAML spec file inside it" : code3 === "EACCES" ? "permission denied; make the file readable" : `${code3 ?? "unknown error"}`;
@@ -92986,8 +93124,8 @@ function specPath(dir, p) {
 }
 function typedImage(src, ctx) {
   const get = (name2) => field(src, name2);
-  const at = (path22) => {
-    const full = path22 === "" ? src.prefix : src.prefix ? `${src.prefix}.${path22}`.replace(/\.\[/g, "[") : path22;
+  const at = (path23) => {
+    const full = path23 === "" ? src.prefix : src.prefix ? `${src.prefix}.${path23}`.replace(/\.\[/g, "[") : path23;
     const node = ctx.doc.nodes.get(full) ?? ctx.doc.nodes.get(src.prefix);
     return node?.pos ?? { file: ctx.file, line: 1, col: 1 };
   };
@@ -93025,6 +93163,7 @@ function typedImage(src, ctx) {
   }
   const spec = {
     id: src.inMap ? src.id : name,
+    fieldPrefix: src.prefix,
     file: ctx.file,
     dir: ctx.dir,
     root: ctx.root,
@@ -93147,7 +93286,15 @@ var imagespec_schema_default = {
           type: ["string", "null"],
           description: 'Registry and path the image is pushed to, e.g. "ghcr.io/my-org" or "localhost:5000". Lowercased, as flytekit does.',
           pattern: "^(?:localhost:[0-9]{1,5}|[A-Za-z0-9._-]+(?::[0-9]{1,5})?)(?:/[A-Za-z0-9_.-]+)*$",
-          "x-hint": 'must look like "ghcr.io/my-org", "docker.io/user" or "localhost:5000"'
+          "x-hint": 'must look like "ghcr.io/my-org", "docker.io/user" or "localhost:5000"',
+          allOf: [
+            {
+              type: ["string", "null"],
+              pattern: "^(?:localhost:[0-9]{1,5}|[A-Za-z0-9._-]+(?::[0-9]{1,5})?)(?:/[A-Za-z0-9]+(?:(?:[._]|__|-+)[A-Za-z0-9]+)*)*$",
+              "x-hint": 'path parts must be letters and digits separated by single . _ __ or - (e.g. "ghcr.io/my-org")',
+              "x-refined": "pattern"
+            }
+          ]
         },
         packages: {
           type: ["array", "null"],
@@ -93204,14 +93351,16 @@ var imagespec_schema_default = {
         base_image: {
           type: ["string", "null"],
           description: "Image to build on: an image reference, or (in an images: map) the key of another image of the same file.",
-          pattern: "^[^\\u0000-\\u001f\\u007f]*$",
-          "x-hint": "must be a single line without control characters (newline, tab, NUL)"
+          pattern: "^(?:(?:(?:(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])(?:\\.(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]))*|\\[[A-Fa-f0-9:]+\\])(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,})?|[A-Za-z0-9][A-Za-z0-9_.-]*)$",
+          "x-hint": 'must be an image reference NAME[:TAG][@DIGEST] (lowercase name), e.g. "python:3.11-slim", or the key of another image of the file',
+          "x-refined": "pattern"
         },
         platform: {
           type: "string",
           description: 'Comma-separated target platforms, e.g. "linux/amd64,linux/arm64". Default: linux/amd64.',
-          pattern: "^[a-z0-9]+/[a-z0-9_]+(?:/[a-z0-9]+)?(?:,[a-z0-9]+/[a-z0-9_]+(?:/[a-z0-9]+)?)*$",
-          "x-hint": 'must be OS/ARCH[/VARIANT] entries separated by commas, e.g. "linux/amd64,linux/arm64"'
+          pattern: "^(?:linux|windows|darwin|freebsd|netbsd|openbsd|solaris|illumos|aix)/(?:(?:amd64|x86_64|x86-64)(?:/v[1-4])?|(?:arm64|aarch64)(?:/(?:8|v8|v8\\.0|v9))?|arm(?:/v?[5-8])?|armhf|armel|386|i386|ppc64le|ppc64|s390x|riscv64|mips64le|mips64|mipsle|mips|loong64)(?:,(?:linux|windows|darwin|freebsd|netbsd|openbsd|solaris|illumos|aix)/(?:(?:amd64|x86_64|x86-64)(?:/v[1-4])?|(?:arm64|aarch64)(?:/(?:8|v8|v8\\.0|v9))?|arm(?:/v?[5-8])?|armhf|armel|386|i386|ppc64le|ppc64|s390x|riscv64|mips64le|mips64|mipsle|mips|loong64))*$",
+          "x-hint": 'must be known OS/ARCH[/VARIANT] entries separated by commas, e.g. "linux/amd64,linux/arm64"',
+          "x-refined": "pattern"
         },
         pip_index: {
           type: ["string", "null"],
@@ -93280,7 +93429,15 @@ var imagespec_schema_default = {
           type: ["string", "null"],
           description: 'Tag template; must contain {spec_hash}, e.g. "{spec_hash}-dev".',
           pattern: "\\{spec_hash\\}",
-          "x-hint": 'must contain {spec_hash}, e.g. "{spec_hash}-dev"'
+          "x-hint": 'must contain {spec_hash}, e.g. "{spec_hash}-dev"',
+          allOf: [
+            {
+              type: ["string", "null"],
+              pattern: "^(?:[^{}]|\\{\\{|\\}\\}|\\{spec_hash\\})*$",
+              "x-hint": "may only use the field {spec_hash} ({{ and }} for literal braces)",
+              "x-refined": "pattern"
+            }
+          ]
         },
         source_copy_mode: {
           type: ["string", "null"],
@@ -93291,7 +93448,10 @@ var imagespec_schema_default = {
           type: ["array", "null"],
           description: "Files or directories (relative to the spec file) copied to /root in the image, keeping their relative paths.",
           items: {
-            type: "string"
+            type: "string",
+            pattern: "^(?![/\\\\])(?!(?:.*[/\\\\])?\\.\\.(?:[/\\\\]|$)).+$",
+            "x-hint": 'must be a non-empty path relative to the spec file, without ".." (it is copied to /root/<path>)',
+            "x-refined": "pattern"
           }
         },
         python_exec: {
@@ -93311,7 +93471,13 @@ var imagespec_schema_default = {
         },
         builder_options: {
           type: ["object", "null"],
-          description: "Builder-specific options (kept for flytekit compatibility and part of the flyte tag)."
+          description: "Builder-specific options (kept for flytekit compatibility and part of the flyte tag).",
+          properties: {
+            network: {
+              description: "Network mode of the build steps (docker buildx build --network): default, none or host.",
+              enum: ["default", "none", "host", null]
+            }
+          }
         },
         builder_config: {
           type: ["object", "null"],
@@ -93446,7 +93612,47 @@ var imagespec_schema_default = {
             python_installer: false
           }
         }
-      }
+      },
+      allOf: [
+        {
+          if: {
+            required: ["source_copy_mode"],
+            properties: {
+              source_copy_mode: {
+                not: {
+                  enum: ["no_copy", "NO_COPY", null]
+                }
+              }
+            }
+          },
+          then: {
+            required: ["source_root"],
+            "x-hint": "needs source_root (the directory to copy from); add source_root: . or remove source_copy_mode",
+            "x-refined": "required"
+          }
+        },
+        {
+          if: {
+            required: ["requirements"],
+            properties: {
+              requirements: {
+                type: "string",
+                pattern: "(?:^|[/\\\\])(?:uv|poetry)\\.lock$"
+              }
+            }
+          },
+          then: {
+            properties: {
+              packages: {
+                type: ["array", "null"],
+                maxItems: 0,
+                "x-hint": "cannot be combined with a uv.lock or poetry.lock requirements file (the lock file is installed exactly); add the packages to pyproject.toml and re-lock, or use a requirements.txt",
+                "x-refined": "maxItems"
+              }
+            }
+          }
+        }
+      ]
     }
   },
   if: {
@@ -93535,6 +93741,7 @@ function schemaValidator() {
       allowUnionTypes: true
     });
     ajv.addKeyword({ keyword: "x-hint", schemaType: "string" });
+    ajv.addKeyword({ keyword: "x-refined", schemaType: "string" });
     compiled = ajv.compile(SCHEMA);
   }
   return compiled;
@@ -93553,24 +93760,24 @@ function toJson(value) {
   return { $date: displayValue(value) };
 }
 function resolvePointer(root, pointer) {
-  let path22 = "";
+  let path23 = "";
   let value = root;
-  if (pointer === "") return { path: path22, value };
+  if (pointer === "") return { path: path23, value };
   for (const raw of pointer.slice(1).split("/")) {
     const seg = raw.replace(/~1/g, "/").replace(/~0/g, "~");
     if (Array.isArray(value)) {
       const i = Number(seg);
-      path22 = childPath(path22, i);
+      path23 = childPath(path23, i);
       value = value[i];
     } else if (value !== null && typeof value === "object" && "type" in value && value.type === "dict") {
-      path22 = childPath(path22, seg);
+      path23 = childPath(path23, seg);
       value = value.entries.find(([k]) => k === seg)?.[1];
     } else {
-      path22 = childPath(path22, seg);
+      path23 = childPath(path23, seg);
       value = void 0;
     }
   }
-  return { path: path22, value };
+  return { path: path23, value };
 }
 var NOUN = {
   string: "a string",
@@ -93600,37 +93807,77 @@ function hintOf(e) {
   const hint = ps?.["x-hint"];
   return typeof hint === "string" ? hint : void 0;
 }
-function fieldName(path22) {
-  return path22 === "" ? "the spec file" : path22;
+function fieldName(path23) {
+  return path23 === "" ? "the spec file" : path23;
 }
-function schemaDiagnostics(doc) {
+var FLYTEKIT2 = new Set(FLYTEKIT_FIELDS);
+var FLYTEKIT_STRING_LISTS = /* @__PURE__ */ new Set([
+  "packages",
+  "conda_channels",
+  "conda_packages",
+  "apt_packages",
+  "pip_extra_index_url",
+  "entrypoint",
+  "commands"
+]);
+function imageField(root, pointer) {
+  const segs = pointer.split("/").slice(1);
+  const isMap = root !== null && typeof root === "object" && !Array.isArray(root) && root.type === "dict" && root.entries.some(([k]) => k === "images");
+  return isMap ? segs[0] === "images" ? segs[2] : void 0 : segs[0];
+}
+function flytekitRefuses(root, e) {
+  const field2 = imageField(root, e.instancePath);
+  if (field2 === void 0 || !FLYTEKIT2.has(field2)) return true;
+  if (FLYTEKIT_STRING_LISTS.has(field2)) return e.keyword === "type";
+  if (field2 === "pip_secret_mounts") return ["type", "minItems", "maxItems"].includes(e.keyword);
+  if (field2 === "registry") return e.keyword === "type" || e.keyword === "pattern" && e.data !== "";
+  if (field2 === "name") return e.keyword === "type";
+  return false;
+}
+function isRefined(e) {
+  const ps = e.parentSchema;
+  return ps?.["x-refined"] === e.keyword;
+}
+function schemaProblems(doc, mode = "strict") {
   const validate2 = schemaValidator();
-  if (validate2(toJson(doc.value))) return [];
-  const errors = validate2.errors ?? [];
-  const combinators = errors.filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf");
+  if (validate2(toJson(doc.value))) return { reported: [], refined: [] };
+  const all = (validate2.errors ?? []).filter(
+    (e) => mode === "strict" || !isRefined(e) && flytekitRefuses(doc.value, e)
+  );
+  return {
+    reported: schemaMessages(
+      doc,
+      all.filter((e) => !isRefined(e)),
+      all
+    ),
+    refined: schemaMessages(doc, all.filter(isRefined), all)
+  };
+}
+function schemaMessages(doc, errors, context5) {
+  const combinators = context5.filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf");
   const out = [];
   const seen = /* @__PURE__ */ new Set();
-  const nodePos = (path22, key = false) => {
-    const n = doc.nodes.get(path22);
+  const nodePos = (path23, key = false) => {
+    const n = doc.nodes.get(path23);
     const root = doc.nodes.get("")?.pos ?? { file: doc.file, line: 1, col: 1 };
     return (key ? n?.keyPos : void 0) ?? n?.pos ?? root;
   };
-  const push = (at, path22, message) => {
+  const push = (at, path23, message) => {
     const id = `${at.line}:${at.col}:${message}`;
     if (seen.has(id)) return;
     seen.add(id);
-    out.push({ file: at.file, line: at.line, col: at.col, path: path22, message });
+    out.push({ file: at.file, line: at.line, col: at.col, path: path23, message });
   };
   for (const e of errors) {
     if (e.keyword === "if" || e.keyword === "propertyNames") continue;
     if (combinators.some((c) => c !== e && e.schemaPath.startsWith(`${c.schemaPath}/`))) continue;
-    const { path: path22, value } = resolvePointer(doc.value, e.instancePath);
-    const node = doc.nodes.get(path22);
-    const name = fieldName(path22);
+    const { path: path23, value } = resolvePointer(doc.value, e.instancePath);
+    const node = doc.nodes.get(path23);
+    const name = fieldName(path23);
     const params = e.params;
     const hint = hintOf(e);
     if (e.propertyName !== void 0) {
-      const keyPath = childPath(path22, e.propertyName);
+      const keyPath = childPath(path23, e.propertyName);
       push(
         nodePos(keyPath, true),
         keyPath,
@@ -93641,13 +93888,13 @@ function schemaDiagnostics(doc) {
     switch (e.keyword) {
       case "additionalProperties": {
         const key = String(params.additionalProperty);
-        const keyPath = childPath(path22, key);
+        const keyPath = childPath(path23, key);
         const props = Object.keys(e.parentSchema.properties ?? {});
         let message;
-        if (path22 === "" && props.length === 1 && props[0] === "images") {
+        if (path23 === "" && props.length === 1 && props[0] === "images") {
           message = `unknown top-level field "${key}" next to images:; with an images: map, put image fields inside each image`;
         } else {
-          const where2 = path22 === "" || /^images\.[^.]+$|^images\[[^\]]+\]$/.test(path22) ? "field" : `field of ${name}`;
+          const where2 = path23 === "" || /^images\.[^.]+$|^images\[[^\]]+\]$/.test(path23) ? "field" : `field of ${name}`;
           message = `unknown ${where2} "${key}"${didYouMean(key, props) || "; see docs/spec.md for the fields"}`;
         }
         push(nodePos(keyPath, true), keyPath, message);
@@ -93662,7 +93909,7 @@ function schemaDiagnostics(doc) {
         if (expected[0] === "array" && typeof value === "string") {
           fix = `write it as a list: [${JSON.stringify(value)}]`;
         }
-        push(nodePos(path22), path22, `${name} must be ${noun}${fix ? `; ${fix}` : ""}`);
+        push(nodePos(path23), path23, `${name} must be ${noun}${fix ? `; ${fix}` : ""}`);
         break;
       }
       case "enum": {
@@ -93670,17 +93917,17 @@ function schemaDiagnostics(doc) {
         const lower = [...new Set(allowed.map((v) => v.toLowerCase()))];
         const got = typeof value === "string" ? JSON.stringify(value) : displayValue(value ?? null);
         const suggestion = typeof value === "string" ? didYouMean(value, lower) : "";
-        push(nodePos(path22), path22, `${name} must be one of ${lower.join(", ")}; got ${got}${suggestion}`);
+        push(nodePos(path23), path23, `${name} must be one of ${lower.join(", ")}; got ${got}${suggestion}`);
         break;
       }
       case "required": {
         const missing2 = String(params.missingProperty);
-        push(nodePos(path22), path22, `${name} needs ${missing2}`);
+        push(nodePos(path23), path23, `${name} ${isRefined(e) && hint ? hint : `needs ${missing2}`}`);
         break;
       }
       case "dependentRequired": {
         const prop = String(params.property);
-        const keyPath = childPath(path22, prop);
+        const keyPath = childPath(path23, prop);
         push(
           nodePos(keyPath, true),
           keyPath,
@@ -93689,29 +93936,29 @@ function schemaDiagnostics(doc) {
         break;
       }
       case "false schema": {
-        const field2 = path22.replace(/^.*[.[]/, "").replace(/["\]]/g, "");
+        const field2 = path23.replace(/^.*[.[]/, "").replace(/["\]]/g, "");
         push(
-          nodePos(path22, true),
-          path22,
+          nodePos(path23, true),
+          path23,
           `${field2} cannot be combined with dockerfile (the Dockerfile defines the image contents); move it into the Dockerfile, or into a second image whose base_image is this one`
         );
         break;
       }
       case "minProperties":
-        push(nodePos(path22), path22, `${name} must name at least one image, e.g. "images: {app: {name: app}}"`);
+        push(nodePos(path23), path23, `${name} must name at least one image, e.g. "images: {app: {name: app}}"`);
         break;
       case "minLength":
-        push(nodePos(path22), path22, `${name} must not be empty`);
+        push(nodePos(path23), path23, `${name} must not be empty`);
         break;
       case "pattern":
         push(
-          nodePos(path22),
-          path22,
+          nodePos(path23),
+          path23,
           `${name} ${hint ?? `must match ${String(params.pattern)}`}; got ${JSON.stringify(value)}`
         );
         break;
       default:
-        push(nodePos(path22), path22, `${name} ${hint ?? e.message ?? "is invalid"}`);
+        push(nodePos(path23), path23, `${name} ${hint ?? e.message ?? "is invalid"}`);
     }
   }
   return out;
@@ -93775,20 +94022,21 @@ function platformProblem(platform2) {
 }
 
 // src/spec/semantic.ts
-function keyDiagnostics(doc) {
+function keyDiagnostics(doc, fieldsOnly = false) {
+  const structural = (path23) => path23 === "" || path23 === "images" || /^images(\.[A-Za-z_][A-Za-z0-9_-]*|\[[^\]]*\])$/.test(path23);
   const out = [];
-  const walk = (value, path22, freeForm) => {
+  const walk = (value, path23, freeForm) => {
     if (Array.isArray(value)) {
-      value.forEach((v, i) => walk(v, childPath(path22, i), freeForm));
+      value.forEach((v, i) => walk(v, childPath(path23, i), freeForm));
       return;
     }
     if (value === null || typeof value !== "object" || value.type !== "dict") return;
     for (const [k, v] of value.entries) {
       if (typeof k === "string" && k.startsWith("x-")) continue;
-      const p = childPath(path22, k);
-      if (typeof k !== "string" && !freeForm) {
+      const p = childPath(path23, k);
+      if (typeof k !== "string" && !freeForm && (!fieldsOnly || structural(path23))) {
         const node = doc.nodes.get(p);
-        const at = node?.keyPos ?? node?.pos ?? doc.nodes.get(path22)?.pos ?? { file: doc.file, line: 1, col: 1 };
+        const at = node?.keyPos ?? node?.pos ?? doc.nodes.get(path23)?.pos ?? { file: doc.file, line: 1, col: 1 };
         out.push({
           file: at.file,
           line: at.line,
@@ -93797,7 +94045,7 @@ function keyDiagnostics(doc) {
           message: keyMessage(k, node?.keyText)
         });
       }
-      walk(v, p, freeForm || /(^|\.)builder_options$/.test(path22));
+      walk(v, p, freeForm || /(^|\.)builder_options$/.test(path23));
     }
   };
   walk(doc.value, "", false);
@@ -93808,15 +94056,15 @@ function keyMessage(key, text) {
   const reads = typeof key === "boolean" ? `the boolean ${displayValue(key)}` : key === null ? "null" : displayValue(key) === written ? pyTypeName(key) : `${pyTypeName(key)} (${displayValue(key)})`;
   return `key ${written} reads as ${reads}, not a string; quote it: "${written}"`;
 }
-function report(ctx, at, path22, message) {
-  ctx.out.push({ file: at.file, line: at.line, col: at.col, path: path22, message });
+function report(ctx, at, path23, message) {
+  ctx.out.push({ file: at.file, line: at.line, col: at.col, path: path23, message });
 }
 function isInside(root, p) {
   const rel = relative3(root, p);
   return rel === "" || !rel.startsWith(`..${sep10}`) && rel !== ".." && !isAbsolute2(rel);
 }
-async function checkPath(ctx, path22, written, kind) {
-  const at = ctx.doc.nodes.get(path22)?.pos ?? { file: ctx.doc.file, line: 1, col: 1 };
+async function checkPath(ctx, path23, written, kind, contained = true) {
+  const at = ctx.doc.nodes.get(path23)?.pos ?? { file: ctx.doc.file, line: 1, col: 1 };
   const abs = specPath(ctx.dir, written);
   try {
     await lstat4(abs);
@@ -93824,8 +94072,8 @@ async function checkPath(ctx, path22, written, kind) {
     report(
       ctx,
       at,
-      path22,
-      `${path22} ${JSON.stringify(written)} does not exist; paths are relative to the spec file's directory`
+      path23,
+      `${path23} ${JSON.stringify(written)} does not exist; paths are relative to the spec file's directory`
     );
     return false;
   }
@@ -93836,17 +94084,17 @@ async function checkPath(ctx, path22, written, kind) {
     report(
       ctx,
       at,
-      path22,
-      `${path22} ${JSON.stringify(written)} is a broken symbolic link; point it at an existing file or remove it`
+      path23,
+      `${path23} ${JSON.stringify(written)} is a broken symbolic link; point it at an existing file or remove it`
     );
     return false;
   }
-  if (!isInside(ctx.root, real)) {
+  if (contained && !isInside(ctx.root, real)) {
     report(
       ctx,
       at,
-      path22,
-      `${path22} ${JSON.stringify(written)} resolves outside the repository (${real}); keep referenced files inside ${ctx.root}`
+      path23,
+      `${path23} ${JSON.stringify(written)} resolves outside the repository (${real}); keep referenced files inside ${ctx.root}`
     );
     return false;
   }
@@ -93855,17 +94103,17 @@ async function checkPath(ctx, path22, written, kind) {
     report(
       ctx,
       at,
-      path22,
-      `${path22} ${JSON.stringify(written)} is ${st.isDirectory() ? "a directory" : "not a regular file"}; give a file`
+      path23,
+      `${path23} ${JSON.stringify(written)} is ${st.isDirectory() ? "a directory" : "not a regular file"}; give a file`
     );
     return false;
   }
   if (kind === "directory" && !st.isDirectory()) {
-    report(ctx, at, path22, `${path22} ${JSON.stringify(written)} is not a directory; give a directory`);
+    report(ctx, at, path23, `${path23} ${JSON.stringify(written)} is not a directory; give a directory`);
     return false;
   }
   if (kind === "any" && !st.isDirectory() && !st.isFile()) {
-    report(ctx, at, path22, `${path22} ${JSON.stringify(written)} is not a regular file or directory`);
+    report(ctx, at, path23, `${path23} ${JSON.stringify(written)} is not a regular file or directory`);
     return false;
   }
   return true;
@@ -93903,8 +94151,8 @@ async function checkImage(src, ctx) {
     if (ctx.failed.has(src.prefix) && src.prefix !== "") return false;
     return true;
   };
-  const at = (path22, key = false) => {
-    const n = ctx.doc.nodes.get(path22);
+  const at = (path23, key = false) => {
+    const n = ctx.doc.nodes.get(path23);
     return (key ? n?.keyPos : void 0) ?? n?.pos ?? ctx.doc.nodes.get(src.prefix)?.pos ?? { file: ctx.doc.file, line: 1, col: 1 };
   };
   const s = (name) => field(src, name);
@@ -94058,25 +94306,25 @@ async function checkImage(src, ctx) {
     const entries = field(src, "copy");
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
-      const path22 = childPath(p("copy"), i);
+      const path23 = childPath(p("copy"), i);
       if (entry === "") {
-        report(ctx, at(path22), path22, `${path22} is empty; give a file or directory relative to the spec file`);
+        report(ctx, at(path23), path23, `${path23} is empty; give a file or directory relative to the spec file`);
       } else if (isAbsolute2(entry)) {
         report(
           ctx,
-          at(path22),
-          path22,
-          `${path22} ${JSON.stringify(entry)} is absolute; give a path relative to the spec file (it is copied to /root/<path>)`
+          at(path23),
+          path23,
+          `${path23} ${JSON.stringify(entry)} is absolute; give a path relative to the spec file (it is copied to /root/<path>)`
         );
       } else if (entry.split(/[\\/]/).includes("..")) {
         report(
           ctx,
-          at(path22),
-          path22,
-          `${path22} ${JSON.stringify(entry)} contains ".."; copy entries must stay below the spec file's directory (it is copied to /root/<path>)`
+          at(path23),
+          path23,
+          `${path23} ${JSON.stringify(entry)} contains ".."; copy entries must stay below the spec file's directory (it is copied to /root/<path>)`
         );
       } else {
-        await checkPath(ctx, path22, entry, "any");
+        await checkPath(ctx, path23, entry, "any");
       }
     }
   }
@@ -94087,16 +94335,38 @@ async function checkImage(src, ctx) {
         return;
       const id = secret.entries.find(([k]) => k === "id")?.[1];
       if (typeof id !== "string") return;
-      const path22 = `${childPath(p("secrets"), i)}.id`;
+      const path23 = `${childPath(p("secrets"), i)}.id`;
       if (seen.has(id))
-        report(ctx, at(path22), path22, `secret id "${id}" is used twice; give each secret its own id`);
+        report(ctx, at(path23), path23, `secret id "${id}" is used twice; give each secret its own id`);
       seen.add(id);
     });
   }
 }
-async function semanticDiagnostics(sources, context5, failed) {
+async function checkHashInputs(src, ctx) {
+  const p = (name) => src.prefix ? `${src.prefix}.${name}` : name;
+  const paths = [
+    ["requirements", "file"],
+    ["source_root", "directory"],
+    ["dockerfile", "file"],
+    ["build_context", "directory"],
+    ["dockerignore", "file"]
+  ];
+  for (const [name, kind] of paths) {
+    const value = field(src, name);
+    if (typeof value === "string" && value !== "") await checkPath(ctx, p(name), value, kind, false);
+  }
+  const copy = field(src, "copy");
+  if (Array.isArray(copy)) {
+    for (let i = 0; i < copy.length; i++) {
+      const entry = copy[i];
+      if (typeof entry === "string" && entry !== "")
+        await checkPath(ctx, childPath(p("copy"), i), entry, "any", false);
+    }
+  }
+}
+async function semanticDiagnostics(sources, context5, failed, mode = "strict") {
   const ctx = { ...context5, root: resolve4(context5.root), out: [], failed };
-  for (const src of sources) await checkImage(src, ctx);
+  for (const src of sources) await (mode === "strict" ? checkImage(src, ctx) : checkHashInputs(src, ctx));
   return ctx.out;
 }
 
@@ -94104,17 +94374,21 @@ async function semanticDiagnostics(sources, context5, failed) {
 function sortDiagnostics(list) {
   return [...list].sort((a, b) => a.line - b.line || a.col - b.col || a.message.localeCompare(b.message));
 }
-async function validateDocument(doc, root) {
+async function validateDocument(doc, root, mode = "strict") {
   const file = resolve5(doc.file);
   const dir = dirname7(file);
-  const keyProblems = keyDiagnostics(doc);
-  const schemaProblems = schemaDiagnostics(doc);
+  const keyProblems = keyDiagnostics(doc, mode === "hash");
+  const schema = schemaProblems(doc, mode);
   const sources = imageSources(doc);
   const keys = new Set(sources.filter((s) => s.inMap).map((s) => s.id));
   const ctx = { doc, file, dir, root, keys };
-  const failed = new Set([...keyProblems, ...schemaProblems].map((d) => d.path));
-  const semantic = await semanticDiagnostics(sources, ctx, failed);
-  const diagnostics = [...keyProblems, ...schemaProblems, ...semantic];
+  const failed = new Set([...keyProblems, ...schema.reported].map((d) => d.path));
+  const semantic = await semanticDiagnostics(sources, ctx, failed, mode);
+  const near = (a, b) => a === b || b.startsWith(a === "" ? "" : `${a}.`) || b.startsWith(`${a}[`);
+  const unrefined = schema.refined.filter(
+    (r) => !schema.reported.some((d) => d.path === r.path) && !semantic.some((d) => near(r.path, d.path) || near(d.path, r.path))
+  );
+  const diagnostics = [...keyProblems, ...schema.reported, ...unrefined, ...semantic];
   if (diagnostics.length > 0) return { images: [], diagnostics: sortDiagnostics(diagnostics) };
   const images = sources.map((s) => typedImage(s, ctx));
   const { ordered, diagnostics: graph } = orderImages(images);
@@ -94142,19 +94416,19 @@ function annotate(diagnostics) {
 }
 
 // src/spec/index.ts
-async function checkSpecFile(path22) {
-  const { doc, diagnostics } = await readSpecFile(path22);
+async function checkSpecFile(path23, opts = {}) {
+  const { doc, diagnostics } = await readSpecFile(path23);
   if (!doc) return { diagnostics };
-  const root = await repositoryRoot(dirname8(resolve7(path22)));
-  const result = await validateDocument(doc, root);
+  const root = await repositoryRoot(dirname8(resolve7(path23)));
+  const result = await validateDocument(doc, root, opts.mode);
   if (result.diagnostics.length > 0) return { diagnostics: result.diagnostics };
-  return { spec: { file: resolve7(path22), images: result.images }, diagnostics: [] };
+  return { spec: { file: resolve7(path23), images: result.images }, diagnostics: [] };
 }
-async function loadSpecFile(path22) {
-  const { spec, diagnostics } = await checkSpecFile(path22);
+async function loadSpecFile(path23, opts = {}) {
+  const { spec, diagnostics } = await checkSpecFile(path23, opts);
   if (!spec) {
     const n = diagnostics.length;
-    throw new UserError(`${path22}: ${n} problem${n === 1 ? "" : "s"} in the spec file`, diagnostics);
+    throw new UserError(`${path23}: ${n} problem${n === 1 ? "" : "s"} in the spec file`, diagnostics);
   }
   return spec;
 }
@@ -94189,7 +94463,10 @@ function overridePlatforms(file, platforms) {
   return { ...file, images };
 }
 async function planTags(specPath2, opts) {
-  const file = overridePlatforms(await loadSpecFile(specPath2), opts.platforms);
+  const file = overridePlatforms(
+    await loadSpecFile(specPath2, { mode: opts.mode ?? "strict" }),
+    opts.platforms
+  );
   const hashOpts = { flavor: opts.flavor };
   if (opts.registry !== void 0) hashOpts.registry = opts.registry;
   const all = await planImages(file, hashOpts);
@@ -94219,15 +94496,15 @@ async function checkOne(client, p) {
 
 // src/render/index.ts
 import { existsSync as existsSync7, readFileSync as readFileSync4, statSync as statSync2 } from "node:fs";
-import path21 from "node:path";
+import path22 from "node:path";
 
 // src/render/common.ts
 import { existsSync as existsSync6 } from "node:fs";
-import path20 from "node:path";
+import path21 from "node:path";
 
 // src/render/context.ts
-import { stat as stat5 } from "node:fs/promises";
-import path19 from "node:path";
+import { lstat as lstat5, readlink as readlink3, realpath as realpath3, stat as stat5 } from "node:fs/promises";
+import path20 from "node:path";
 async function listTree(root, rootAsWritten = root) {
   const [group2, walked] = await Promise.all([
     FlytekitIgnoreGroup.create(root, rootAsWritten),
@@ -94239,13 +94516,28 @@ function byteOrder(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 async function listCopyEntry(entry, base) {
-  const rel = toPosix(path19.relative(base, entry));
+  const rel = toPosix(path20.relative(base, entry));
   if (!(await stat5(entry)).isDirectory()) return [rel];
   const prefix2 = rel === "" ? "" : `${rel}/`;
   return (await listTree(entry)).map((f) => `${prefix2}${f}`);
 }
 function toPosix(p) {
-  return p.split(path19.sep).join("/");
+  return p.split(path20.sep).join("/");
+}
+function isInside2(root, p) {
+  const rel = path20.relative(root, p);
+  return rel === "" || !rel.startsWith("..") && !path20.isAbsolute(rel);
+}
+async function escapingLink(file, base, root) {
+  const realRoot = await realpath3(root);
+  if (isInside2(realRoot, await realpath3(file))) return void 0;
+  const parts = path20.relative(base, file).split(path20.sep);
+  for (let i = 1; i <= parts.length; i++) {
+    const p = path20.join(base, ...parts.slice(0, i));
+    if (!(await lstat5(p)).isSymbolicLink()) continue;
+    if (!isInside2(realRoot, await realpath3(p))) return { link: p, target: await readlink3(p) };
+  }
+  return { link: base, target: await realpath3(base) };
 }
 
 // src/render/defaults.ts
@@ -94267,12 +94559,26 @@ var ALL_CACHE_MOUNTS = Object.values(CACHE_MOUNTS);
 
 // src/render/quote.ts
 var import_shell_quote = __toESM(require_shell_quote(), 1);
-function fail(src, message) {
+function fieldPath(spec, path23) {
+  const prefix2 = spec.fieldPrefix ?? `images.${spec.id}`;
+  if (!prefix2) return path23;
+  return path23 ? `${prefix2}.${path23}` : prefix2;
+}
+function specError(src, message) {
   const pos = src.spec.pos(src.path);
-  const where2 = src.path ? `images.${src.spec.id}.${src.path}` : `images.${src.spec.id}`;
-  throw new UserError(`${pos.file}:${pos.line}:${pos.col}: ${where2}: ${message}`, [
-    { file: pos.file, line: pos.line, col: pos.col, path: where2, message }
+  const where2 = fieldPath(src.spec, src.path);
+  return new UserError(`${pos.file}: 1 problem in the spec file`, [
+    {
+      file: pos.file,
+      line: pos.line,
+      col: pos.col,
+      path: where2,
+      message: where2 ? `${where2}: ${message}` : message
+    }
   ]);
+}
+function fail(src, message) {
+  throw specError(src, message);
 }
 var CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f\u0085\u2028\u2029]/;
 function singleLine(value, src) {
@@ -94280,6 +94586,17 @@ function singleLine(value, src) {
     fail(
       src,
       `the value ${JSON.stringify(value)} contains a line break or control character, which a Dockerfile line cannot hold; write it on one line`
+    );
+  }
+  return value;
+}
+function commandLine(value, src) {
+  singleLine(value, src);
+  if (value.trim() === "") fail(src, "the command is empty; remove it");
+  if (/\\[ \t]*$/.test(value)) {
+    fail(
+      src,
+      `the command ${JSON.stringify(value)} ends with a backslash, which would continue the RUN line into the next Dockerfile instruction; remove the trailing backslash (each command is one line)`
     );
   }
   return value;
@@ -94346,7 +94663,7 @@ function secrets(spec) {
     const id = `imagespec-pip-secret-${i}`;
     plainToken(target, { spec, path: `pip_secret_mounts[${i}][1]` }, "secret mount target");
     out.push({
-      secret: { id, src: path20.resolve(spec.dir, src), target },
+      secret: { id, src: path21.resolve(spec.dir, src), target },
       mount: `--mount=type=secret,id=${id},target=${target}`
     });
   });
@@ -94374,20 +94691,19 @@ function indexArgs(spec) {
 }
 function requirements(spec) {
   if (!spec.requirements) return { kind: "none" };
-  const file = path20.resolve(spec.dir, spec.requirements);
-  const base = path20.basename(file);
+  const file = path21.resolve(spec.dir, spec.requirements);
+  const base = path21.basename(file);
   if (base !== "uv.lock" && base !== "poetry.lock") return { kind: "txt", file };
-  const pos = spec.pos("requirements");
+  const src = { spec, path: "requirements" };
   if (spec.packages.length > 0) {
-    throw new UserError(
-      `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.requirements: ${base} and packages cannot be combined (as in flytekit); add the packages to pyproject.toml and lock them`
+    throw specError(
+      src,
+      `${base} and packages cannot be combined (as in flytekit); add the packages to pyproject.toml and lock them`
     );
   }
-  const pyproject = path20.join(path20.dirname(file), "pyproject.toml");
+  const pyproject = path21.join(path21.dirname(file), "pyproject.toml");
   if (!existsSync6(pyproject)) {
-    throw new UserError(
-      `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.requirements: ${base} needs a pyproject.toml next to it (${pyproject} does not exist)`
-    );
+    throw specError(src, `${base} needs a pyproject.toml next to it (${pyproject} does not exist)`);
   }
   return { kind: base, file, pyproject };
 }
@@ -94400,35 +94716,49 @@ async function fileTrees(spec) {
   const copy = [];
   const seen = /* @__PURE__ */ new Set();
   for (const [i, entry] of spec.copy.entries()) {
-    const abs = path20.resolve(spec.dir, entry);
-    const rel = toPosix(path20.relative(spec.dir, abs));
-    if (rel.startsWith("..") || path20.isAbsolute(rel)) {
-      const pos = spec.pos(`copy[${i}]`);
-      throw new UserError(
-        `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.copy[${i}]: '${entry}' is outside the spec directory; copy entries keep their relative path under /root, so they must be inside ${spec.dir}`
+    const abs = path21.resolve(spec.dir, entry);
+    const rel = toPosix(path21.relative(spec.dir, abs));
+    if (rel.startsWith("..") || path21.isAbsolute(rel)) {
+      throw specError(
+        { spec, path: `copy[${i}]` },
+        `'${entry}' is outside the spec directory; copy entries keep their relative path under /root, so they must be inside ${spec.dir}`
       );
     }
     if (!existsSync6(abs)) {
-      const pos = spec.pos(`copy[${i}]`);
-      throw new UserError(
-        `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.copy[${i}]: ${abs} does not exist`
-      );
+      throw specError({ spec, path: `copy[${i}]` }, `${abs} does not exist`);
     }
     for (const f of await listCopyEntry(abs, spec.dir)) {
       if (seen.has(f)) continue;
       seen.add(f);
-      copy.push({ path: `copy/${f}`, source: path20.join(spec.dir, f) });
+      copy.push({ path: `copy/${f}`, source: path21.join(spec.dir, f) });
     }
   }
   copy.sort((a, b) => byteOrder(a.path, b.path));
   const source = [];
   if (copiesSource(spec) && spec.source_root) {
-    const root = path20.resolve(spec.dir, spec.source_root);
+    const root = path21.resolve(spec.dir, spec.source_root);
     for (const f of await listTree(root)) {
-      source.push({ path: `source/${f}`, source: path20.join(root, f) });
+      source.push({ path: `source/${f}`, source: path21.join(root, f) });
     }
+    await rejectEscapingLinks(spec, source, root, "source_root");
+  }
+  for (const [i, entry] of spec.copy.entries()) {
+    const prefix2 = `copy/${toPosix(path21.relative(spec.dir, path21.resolve(spec.dir, entry)))}`;
+    const files = copy.filter((f) => f.path === prefix2 || f.path.startsWith(`${prefix2}/`));
+    await rejectEscapingLinks(spec, files, spec.dir, `copy[${i}]`);
   }
   return { copy, source };
+}
+async function rejectEscapingLinks(spec, files, base, field2) {
+  for (const f of files) {
+    const escape4 = f.source ? await escapingLink(f.source, base, spec.root) : void 0;
+    if (!escape4) continue;
+    const rel = toPosix(path21.relative(spec.dir, escape4.link)) || ".";
+    throw specError(
+      { spec, path: field2 },
+      `${rel} is a symbolic link to ${escape4.target}, outside the repository root ${spec.root}; its target would be copied into the image. Remove the link, or add it to .dockerignore`
+    );
+  }
 }
 function labels(planned, opts) {
   const out = userRecord();
@@ -94460,9 +94790,9 @@ function sourceFromEnv(env = process.env) {
 function rejectCuda(spec) {
   for (const field2 of ["cuda", "cudnn"]) {
     if (spec[field2] === void 0) continue;
-    const pos = spec.pos(field2);
-    throw new UserError(
-      `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.${field2}: not supported by this builder (as in flytekit's default builder); use a base_image with CUDA, or conda packages from the nvidia channel`
+    throw specError(
+      { spec, path: field2 },
+      "not supported by this builder (as in flytekit's default builder); use a base_image with CUDA, or conda packages from the nvidia channel"
     );
   }
 }
@@ -94520,10 +94850,13 @@ var DockerfileWriter = class {
   /**
    * A RUN instruction: mount flags first (one per line), then the shell script lines. Script lines are
    * joined by the continuation, so each must be complete shell up to a separator (`;`, `&&`, `then`, ...).
+   * A part that is blank or starts with `#` stays on the line before it: the Dockerfile parser drops such
+   * lines inside a continuation, which would carry the RUN on into the next instruction.
    */
   run(mounts, script) {
-    const parts = [...mounts, ...script];
-    return this.line(`RUN ${parts.join(" \\\n    ")}`);
+    const [first = "", ...rest] = [...mounts, ...script];
+    const text = rest.reduce((acc, part) => acc + (/^\s*(#|$)/.test(part) ? " " : " \\\n    ") + part, first);
+    return this.line(`RUN ${text}`);
   }
   text() {
     return `${this.blocks.map((b) => b.join("\n")).join("\n\n")}
@@ -94544,7 +94877,7 @@ async function renderFlyte(planned, opts) {
   const warnings = [];
   if (spec.python_installer === "pip") {
     warnings.push(
-      `images.${spec.id}: the flyte flavor installs with uv (as flytekit does); python_installer is ignored`
+      `${fieldPath(spec, "python_installer")}: the flyte flavor installs with uv (as flytekit does); python_installer is ignored`
     );
   }
   const tools = toolImages(spec);
@@ -94579,10 +94912,7 @@ async function renderFlyte(planned, opts) {
   if (spec.python_exec) {
     for (const field2 of ["conda_packages", "conda_channels"]) {
       if (spec[field2].length > 0) {
-        const pos = spec.pos(field2);
-        throw new UserError(
-          `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.${field2}: not supported with python_exec (as in flytekit)`
-        );
+        throw specError({ spec, path: field2 }, "not supported with python_exec (as in flytekit)");
       }
     }
     pythonExec = dockerString(spec.python_exec, { spec, path: "python_exec" });
@@ -94678,7 +95008,7 @@ async function renderFlyte(planned, opts) {
   if (trees.copy.length > 0) df.line("COPY --chown=flytekit copy/ /root/");
   files.push(...trees.source, ...trees.copy);
   if (spec.commands.length > 0) {
-    spec.commands.forEach((c, i) => singleLine(c, { spec, path: `commands[${i}]` }));
+    spec.commands.forEach((c, i) => commandLine(c, { spec, path: `commands[${i}]` }));
     df.section("Commands").run(
       [cacheMount(uv.id, uv.target), uvMount, ...secretMounts],
       [spec.commands.join(" && ")]
@@ -94762,9 +95092,9 @@ function pythonStep(spec, uvImage, mounted) {
   const uvMount = `--mount=from=${uvImage},source=/uv,target=/usr/local/bin/uv`;
   if (reqs.kind === "uv.lock" || reqs.kind === "poetry.lock") {
     if (spec.python_installer === "pip") {
-      const pos = spec.pos("python_installer");
-      throw new UserError(
-        `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}: ${reqs.kind} is installed with uv; remove python_installer: pip`
+      throw specError(
+        { spec, path: "python_installer" },
+        `${reqs.kind} is installed with uv; remove python_installer: pip`
       );
     }
     const project = `${MOUNT_DIR}/project`;
@@ -94846,7 +95176,17 @@ async function renderGeneric(planned, opts) {
   const base = baseImage(planned);
   if (spec.base_image && spec.python_version && spec.conda_packages.length === 0) {
     warnings.push(
-      `images.${spec.id}: python_version ${spec.python_version} is not installed: with base_image, the base's Python is used (add conda_packages to get a conda Python of that version)`
+      `${fieldPath(spec, "python_version")}: python_version ${spec.python_version} is not installed: with base_image, the base's Python is used (add conda_packages to get a conda Python of that version)`
+    );
+  }
+  if (spec.python_exec) {
+    warnings.push(
+      `${fieldPath(spec, "python_exec")}: not used by the generic flavor, which installs into the base image's Python (or a venv made from it); remove python_exec, or use flavor: flyte`
+    );
+  }
+  if (spec.runtime_packages.length > 0) {
+    warnings.push(
+      `${fieldPath(spec, "runtime_packages")}: not used by the generic flavor (flytekit installs them when a Flyte task starts); list them in packages to install them into the image`
     );
   }
   df.line(`FROM ${base}`);
@@ -94882,7 +95222,7 @@ async function renderGeneric(planned, opts) {
   if (spec.commands.length > 0) {
     df.section("Commands");
     spec.commands.forEach((cmd, i) => {
-      singleLine(cmd, { spec, path: `commands[${i}]` });
+      commandLine(cmd, { spec, path: `commands[${i}]` });
       df.run(
         mounted.map((m) => m.mount),
         [cmd]
@@ -94921,26 +95261,25 @@ function builderNetwork(planned) {
   const value = spec.builder_options["network"];
   if (value === void 0 || value === null) return void 0;
   if (typeof value !== "string" || !NETWORKS.includes(value)) {
-    const pos = spec.pos("builder_options.network");
-    throw new UserError(
-      `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.builder_options.network: must be one of ${NETWORKS.join(", ")}`
-    );
+    throw specError({ spec, path: "builder_options.network" }, `must be one of ${NETWORKS.join(", ")}`);
   }
   return value;
 }
 async function renderDockerfile(planned, opts) {
   const spec = planned.spec;
-  const file = path21.resolve(spec.dir, spec.dockerfile);
-  const contextDir = path21.resolve(spec.dir, spec.build_context ?? path21.dirname(file));
-  const where2 = (field2) => {
-    const pos = spec.pos(field2);
-    return `${pos.file}:${pos.line}:${pos.col}: images.${spec.id}.${field2}`;
-  };
+  const file = path22.resolve(spec.dir, spec.dockerfile);
+  const contextDir = path22.resolve(spec.dir, spec.build_context ?? path22.dirname(file));
   if (!existsSync7(file) || !statSync2(file).isFile()) {
-    throw new UserError(`${where2("dockerfile")}: ${file} is not a file; point dockerfile at your Dockerfile`);
+    throw specError(
+      { spec, path: "dockerfile" },
+      `${file} is not a file; point dockerfile at your Dockerfile`
+    );
   }
   if (!existsSync7(contextDir) || !statSync2(contextDir).isDirectory()) {
-    throw new UserError(`${where2("build_context")}: ${contextDir} is not a directory`);
+    throw specError(
+      { spec, path: spec.build_context ? "build_context" : "dockerfile" },
+      `${contextDir} is not a directory; point build_context at the directory to build from`
+    );
   }
   const buildArgs2 = { ...spec.build_args };
   if (spec.base_image_of && planned.baseReference && !(BASE_IMAGE_ARG in buildArgs2)) {
@@ -95062,6 +95401,7 @@ async function run(settings) {
   const buildOptions2 = {
     ...settings.build,
     credentials: { ...settings.build.credentials, explicit: registryOptions.explicit ?? [] },
+    ...registryOptions.insecure ? { insecure: registryOptions.insecure } : {},
     push: canPush,
     log: log2
   };
@@ -95079,7 +95419,7 @@ async function run(settings) {
     report2.cache = cacheLine(result2);
     report2.warnings.push(...result2.warnings);
     if (mounts && settings.mountCache) {
-      const line = await settings.mountCache.after(mounts);
+      const line = await settings.mountCache.after(mounts, mountsRan(result2.cache));
       report2.cache = `${report2.cache}; ${line.summary}`;
       report2.warnings.push(...line.warnings);
       for (const w of line.warnings) log2.warning(w);
@@ -95132,7 +95472,7 @@ function settingsFrom(inputs) {
   const credentials = { mask: (s) => setSecret(s) };
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const mountCache = inputs.mountCache && isFeatureAvailable() ? mountCacheRunner({
-    workDir: join12(process.env.RUNNER_TEMP ?? tmpdir5(), "imagespec-mount-cache"),
+    workDir: join12(process.env.RUNNER_TEMP ?? tmpdir6(), "imagespec-mount-cache"),
     restoreOnly: event.eventName.startsWith("pull_request"),
     budgetBytes: inputs.mountCacheBudget,
     helperImage: inputs.mountCacheImage
@@ -95163,11 +95503,24 @@ function settingsFrom(inputs) {
     ...mountCache ? { mountCache } : {}
   };
 }
+var explain = (image) => explainMarkdown([image.planned]);
+function wantsSummary(inputs) {
+  return inputs.summary && Boolean(process.env.GITHUB_STEP_SUMMARY);
+}
 async function publish(report2, inputs) {
   for (const [name, value] of Object.entries(actionOutputs(report2.images))) setOutput(name, value);
-  if (inputs.summary && process.env.GITHUB_STEP_SUMMARY) {
-    const markdown = summaryMarkdown(report2, (image) => explainMarkdown([image.planned]));
-    await summary.addRaw(markdown, true).write();
+  if (wantsSummary(inputs)) await summary.addRaw(summaryMarkdown(report2, explain), true).write();
+}
+async function publishFailure(err, inputs) {
+  const report2 = err instanceof RunFailure ? err.report : void 0;
+  if (report2) {
+    for (const [name, value] of Object.entries(actionOutputs(report2.images))) setOutput(name, value);
+  }
+  if (!wantsSummary(inputs)) return;
+  try {
+    await summary.addRaw(failureMarkdown(errorMessage(err), report2, explain), true).write();
+  } catch (summaryErr) {
+    warning(`the job summary could not be written: ${errorMessage(summaryErr)}`);
   }
 }
 async function runAction() {
@@ -95182,10 +95535,9 @@ async function runAction() {
     const report2 = await run(settingsFrom(inputs));
     await publish(report2, inputs);
   } catch (err) {
-    if (err instanceof RunFailure) await publish(err.report, inputs);
     if (err instanceof UserError && err.diagnostics.length > 0) {
       annotate(err.diagnostics);
-      if (inputs.summary && process.env.GITHUB_STEP_SUMMARY) {
+      if (wantsSummary(inputs)) {
         await summary.addRaw(problemsMarkdown(err.diagnostics), true).write();
       }
       setFailed(
@@ -95193,6 +95545,7 @@ async function runAction() {
       );
       return;
     }
+    await publishFailure(err, inputs);
     setFailed(errorMessage(err));
   }
 }
