@@ -45729,6 +45729,9 @@ function notInstalled(err) {
     "the docker CLI was not found on PATH; this needs Docker with the buildx plugin (GitHub-hosted Ubuntu runners have both; on a self-hosted runner install docker and buildx, or run docker/setup-buildx-action first)"
   );
 }
+function lastLines(output, count = 5) {
+  return output.trim().split("\n").slice(-count).join(" / ");
+}
 
 // src/build/builder.ts
 function parseVersion(text) {
@@ -46135,10 +46138,10 @@ var stderrLog = {
   }
 };
 var BuildFailure = class extends UserError {
-  constructor(message, step, lastLines = []) {
+  constructor(message, step, lastLines2 = []) {
     super(message);
     this.step = step;
-    this.lastLines = lastLines;
+    this.lastLines = lastLines2;
     this.name = "BuildFailure";
   }
   step;
@@ -46347,7 +46350,7 @@ async function applyExtraTags(image, digest, tags, opts) {
   try {
     const args = ["buildx", "imagetools", "create", ...refs.flatMap((r) => ["--tag", r]), source];
     const result = await docker(args, { env: config.env });
-    if (result.code !== 0) throw new Error(result.stderr.trim().split("\n").slice(-3).join(" / "));
+    if (result.code !== 0) throw new Error(lastLines(result.stderr, 3));
     return refs;
   } finally {
     await config.cleanup();

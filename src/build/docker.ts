@@ -66,3 +66,8 @@ function notInstalled(err: unknown): Error {
     'the docker CLI was not found on PATH; this needs Docker with the buildx plugin (GitHub-hosted Ubuntu runners have both; on a self-hosted runner install docker and buildx, or run docker/setup-buildx-action first)',
   );
 }
+
+/** The last lines of a command's output on one line, for an error message. */
+export function lastLines(output: string, count = 5): string {
+  return output.trim().split('\n').slice(-count).join(' / ');
+}

@@ -3,6 +3,7 @@
  * markdown form. Both read only the planned images.
  */
 import type { Flavor, HashInput, PlannedImage } from '../spec/types.js';
+import { mdCode, mdText } from '../util/markdown.js';
 
 /** What a replaced value is, per field and flavor. */
 function describe(input: HashInput, flavor: Flavor): string | undefined {
@@ -60,16 +61,6 @@ export function explainText(planned: readonly PlannedImage[]): string {
   return out.join('\n');
 }
 
-function md(s: string): string {
-  return s.replace(/[\\`*_|<>[\]]/g, (c) => `\\${c}`).replace(/\n/g, ' ');
-}
-
-function code(s: string): string {
-  const ticks = s.includes('`') ? '``' : '`';
-  const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
-  return `${ticks}${pad}${s.replace(/\|/g, '\\|').replace(/\n/g, ' ')}${pad}${ticks}`;
-}
-
 /** Files listed in the summary per input before the rest is counted. */
 export const MARKDOWN_FILE_LIMIT = 100;
 
@@ -77,27 +68,28 @@ export const MARKDOWN_FILE_LIMIT = 100;
 export function explainMarkdown(planned: readonly PlannedImage[]): string {
   const out: string[] = [];
   for (const p of planned) {
-    out.push(`### ${md(p.spec.id)}: ${code(p.reference)}`, '');
+    out.push(`### ${mdText(p.spec.id)}: ${mdCode(p.reference)}`, '');
     out.push(
-      `Flavor \`${p.flavor}\`, base ${p.baseReference ? code(p.baseReference) : 'the flavor default'}, platforms ${p.platforms.map(code).join(', ')}.`,
+      `Flavor \`${p.flavor}\`, base ${p.baseReference ? mdCode(p.baseReference) : 'the flavor default'}, platforms ${p.platforms.map(mdCode).join(', ')}.`,
       '',
     );
     out.push('| field | as hashed | note |', '| --- | --- | --- |');
     for (const input of p.inputs) {
-      const value = input.status === 'excluded' ? '*excluded*' : code(input.value);
-      const note = input.status === 'excluded' ? md(input.value) : md(describe(input, p.flavor) ?? '');
-      out.push(`| ${code(input.field)} | ${value} | ${note} |`);
+      const value = input.status === 'excluded' ? '*excluded*' : mdCode(input.value);
+      const note =
+        input.status === 'excluded' ? mdText(input.value) : mdText(describe(input, p.flavor) ?? '');
+      out.push(`| ${mdCode(input.field)} | ${value} | ${note} |`);
     }
     out.push('');
-    out.push(`Spec hash ${code(p.specHash)}, tag ${code(p.tag)}.`, '');
+    out.push(`Spec hash ${mdCode(p.specHash)}, tag ${mdCode(p.tag)}.`, '');
     for (const input of p.inputs) {
       if (!input.files) continue;
       const shown = input.files.slice(0, MARKDOWN_FILE_LIMIT);
       out.push(
-        `<details><summary>${md(input.field)}: ${input.files.length} file${input.files.length === 1 ? '' : 's'}</summary>`,
+        `<details><summary>${mdText(input.field)}: ${input.files.length} file${input.files.length === 1 ? '' : 's'}</summary>`,
         '',
       );
-      for (const f of shown) out.push(`- ${code(f)}`);
+      for (const f of shown) out.push(`- ${mdCode(f)}`);
       if (input.files.length > shown.length) out.push(`- … and ${input.files.length - shown.length} more`);
       out.push('', '</details>', '');
     }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { lastLines } from '../build/docker.js';
 import type { CacheMount } from './keys.js';
 
 /** Runs `docker ARGS…`, returning the exit code and output; the caller decides what a failure means. */
@@ -92,8 +93,4 @@ export async function extractMount(mount: CacheMount, dest: string, options: Dan
     '',
   ].join('\n');
   await danceBuild(dockerfile, `type=local,dest=${dest}`, undefined, options, `reading cache mount ${id}`);
-}
-
-function lastLines(output: string, count = 5): string {
-  return output.trim().split('\n').slice(-count).join(' / ');
 }

@@ -4,7 +4,7 @@
  * itself is never moved.
  */
 import { tempDockerConfig, registriesOf } from '../build/docker-config.js';
-import { docker } from '../build/docker.js';
+import { docker, lastLines } from '../build/docker.js';
 import type { CredentialOptions } from '../registry/credentials.js';
 import { formatReference, parseReference } from '../registry/reference.js';
 
@@ -36,7 +36,7 @@ export async function applyExtraTags(
   try {
     const args = ['buildx', 'imagetools', 'create', ...refs.flatMap((r) => ['--tag', r]), source];
     const result = await docker(args, { env: config.env });
-    if (result.code !== 0) throw new Error(result.stderr.trim().split('\n').slice(-3).join(' / '));
+    if (result.code !== 0) throw new Error(lastLines(result.stderr, 3));
     return refs;
   } finally {
     await config.cleanup();

@@ -1,12 +1,9 @@
 import type { Diagnostic } from '../spec/types.js';
+import { mdCell, mdCode } from '../util/markdown.js';
 import type { ImageReport, RunReport } from './types.js';
 
-function escapeCell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-
 function code(text: string): string {
-  return text ? `\`${escapeCell(text).replace(/`/g, "'")}\`` : '';
+  return text ? mdCode(text) : '';
 }
 
 function seconds(ms: number): string {
@@ -37,14 +34,14 @@ function imagesMarkdown(report: RunReport, explain: (image: ImageReport) => stri
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const image of report.images) {
-    const result = `${image.built ? (image.pushed ? 'built, pushed' : 'built') : 'skipped'}: ${escapeCell(image.reason)}`;
+    const result = `${image.built ? (image.pushed ? 'built, pushed' : 'built') : 'skipped'}: ${mdCell(image.reason)}`;
     lines.push(
-      `| ${code(image.repository)} | ${code(image.tag)} | ${result} | ${code(image.digest ?? image.existence.digest ?? '')} | ${escapeCell(image.platforms.join(', '))} | ${visibilityCell(image)} | ${escapeCell(image.cache ?? '')} | ${seconds(image.durationMs)} |`,
+      `| ${code(image.repository)} | ${code(image.tag)} | ${result} | ${code(image.digest ?? image.existence.digest ?? '')} | ${mdCell(image.platforms.join(', '))} | ${visibilityCell(image)} | ${mdCell(image.cache ?? '')} | ${seconds(image.durationMs)} |`,
     );
   }
   lines.push('');
   for (const image of report.images) {
-    for (const warning of image.warnings) lines.push(`- ⚠️ ${code(image.id)}: ${escapeCell(warning)}`);
+    for (const warning of image.warnings) lines.push(`- ⚠️ ${code(image.id)}: ${mdCell(warning)}`);
   }
   for (const image of report.images) {
     lines.push(
@@ -66,8 +63,7 @@ export function problemsMarkdown(diagnostics: readonly Diagnostic[]): string {
     `The spec file has ${diagnostics.length} problem(s); nothing was built or pushed.`,
     '',
   ];
-  for (const d of diagnostics)
-    lines.push(`- ${code(`${d.file}:${d.line}:${d.col}`)} ${escapeCell(d.message)}`);
+  for (const d of diagnostics) lines.push(`- ${code(`${d.file}:${d.line}:${d.col}`)} ${mdCell(d.message)}`);
   lines.push('');
   return lines.join('\n');
 }
