@@ -12,7 +12,7 @@ import {
   type BuildResult,
 } from './build/index.js';
 import { UserError, errorMessage } from './errors.js';
-import { registriesOf } from './build/docker-config.js';
+import { registriesOf } from './registry/reference.js';
 import { applyExtraTags } from './publish/tags.js';
 import { checkPlanned, planTags } from './pipeline.js';
 import {

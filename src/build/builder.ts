@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { docker } from './docker.js';
+import { docker } from '../docker/cli.js';
 
 export interface BuilderInfo {
   name: string;

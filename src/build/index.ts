@@ -17,8 +17,9 @@ import {
 } from './builder.js';
 import { planCache, type CachePlan } from './cache.js';
 import { writeContext } from './context-dir.js';
-import { docker } from './docker.js';
-import { registriesOf, tempDockerConfig } from './docker-config.js';
+import { docker } from '../docker/cli.js';
+import { tempDockerConfig } from '../docker/config.js';
+import { registriesOf } from '../registry/reference.js';
 import { dockerfileImages } from './image-refs.js';
 import { ProgressParser, type ProgressSummary } from './progress.js';
 import { checkSecrets } from './secrets.js';

@@ -2,11 +2,11 @@ import { mkdir, readdir, lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheReport } from '../build/types.js';
 import { errorMessage } from '../errors.js';
-import { extractMount, injectMount, type DanceOptions } from './dance.js';
+import { extractMount, injectMount, type MountCopyOptions } from './copy.js';
 import type { MountCacheKey } from './keys.js';
 
 export { mountCacheKey, type CacheMount, type MountCacheKey } from './keys.js';
-export type { DanceOptions, DockerRunner } from './dance.js';
+export type { MountCopyOptions, DockerRunner } from './copy.js';
 
 /** The subset of @actions/cache this feature uses (injected so tests can count calls). */
 export interface CacheStore {
@@ -21,7 +21,7 @@ export interface MountCacheSettings {
   restoreOnly: boolean;
   /** Largest total size to save for one image, in bytes. */
   budgetBytes: number;
-  dance: DanceOptions;
+  copy: MountCopyOptions;
   store: CacheStore;
 }
 
@@ -72,7 +72,7 @@ export async function restoreMountCaches(
       if (restoredKey === undefined) {
         restored.push({ key, hit: 'miss' });
       } else {
-        await injectMount(dir, key.mount, settings.dance);
+        await injectMount(dir, key.mount, settings.copy);
         restored.push({ key, restoredKey, hit: restoredKey === key.key ? 'exact' : 'partial' });
       }
     } catch (err) {
@@ -104,7 +104,7 @@ export async function saveMountCaches(
       const dir = mountDir(settings, restore.key);
       await rm(dir, { recursive: true, force: true });
       try {
-        await extractMount(restore.key.mount, dir, settings.dance);
+        await extractMount(restore.key.mount, dir, settings.copy);
         dirs.push({ restore, dir, size: await treeSize(dir) });
       } catch (err) {
         warnings.push(`reading cache mount ${restore.key.mount.id}: ${errorMessage(err)}`);

@@ -5,7 +5,7 @@
  */
 import * as cache from '@actions/cache';
 import { join } from 'node:path';
-import { docker } from '../build/docker.js';
+import { docker } from '../docker/cli.js';
 import type { BuildContext } from '../render/types.js';
 import {
   formatBytes,
@@ -85,7 +85,7 @@ export function mountCacheRunner(opts: MountCacheRunnerOptions): MountCacheRunne
     restoreOnly: opts.restoreOnly,
     budgetBytes: opts.budgetBytes,
     store,
-    dance: {
+    copy: {
       helperImage: opts.helperImage,
       builder,
       run: async (args: string[]) => {

@@ -3,8 +3,9 @@
  * by digest, added with `docker buildx imagetools create`: no rebuild, no new manifest, and the content tag
  * itself is never moved.
  */
-import { tempDockerConfig, registriesOf } from '../build/docker-config.js';
-import { docker, lastLines } from '../build/docker.js';
+import { docker, lastLines } from '../docker/cli.js';
+import { tempDockerConfig } from '../docker/config.js';
+import { registriesOf } from '../registry/reference.js';
 import type { CredentialOptions } from '../registry/credentials.js';
 import { formatReference, parseReference } from '../registry/reference.js';
 

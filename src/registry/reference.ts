@@ -180,3 +180,17 @@ function usesPlainHttp(domain: string, insecure: readonly string[]): boolean {
     return e !== '' && (e === d || e === hostname(d));
   });
 }
+
+/** Registry domains of image references (unparseable ones are skipped: the build reports them). */
+export function registriesOf(refs: Array<string | undefined>): string[] {
+  const out = new Set<string>();
+  for (const r of refs) {
+    if (!r) continue;
+    try {
+      out.add(parseReference(r).domain);
+    } catch {
+      // not a reference we can resolve; buildx will say what is wrong with it
+    }
+  }
+  return [...out].sort();
+}

@@ -69,7 +69,8 @@ function keyIdentity(key: PyValue): string | undefined {
   return `t:${displayValue(key)}`;
 }
 
-class Builder {
+/** Builds the Python values PyYAML's safe_load returns from YAML nodes, recording where each node is. */
+class PyValueBuilder {
   readonly nodes = new Map<string, NodeInfo>();
   readonly diagnostics: Diagnostic[] = [];
 
@@ -315,10 +316,10 @@ export function parseSpecText(file: string, text: string): { doc?: SpecDocument;
     );
   }
   const doc = list[0] as Document;
-  const builder = new Builder(file, doc, lines);
-  const value = builder.build(doc.contents, '');
-  if (builder.diagnostics.length > 0) return { diagnostics: builder.diagnostics };
-  const root = builder.nodes.get('') ?? { pos: { file, line: 1, col: 1 } };
+  const values = new PyValueBuilder(file, doc, lines);
+  const value = values.build(doc.contents, '');
+  if (values.diagnostics.length > 0) return { diagnostics: values.diagnostics };
+  const root = values.nodes.get('') ?? { pos: { file, line: 1, col: 1 } };
   if (value === null || typeof value !== 'object' || Array.isArray(value) || value.type !== 'dict') {
     const what =
       value === null ? 'empty (only comments or null)' : `not a mapping (it reads as ${describe(value)})`;
@@ -327,7 +328,7 @@ export function parseSpecText(file: string, text: string): { doc?: SpecDocument;
       `the spec file is ${what}; write the image fields as "key: value" lines, e.g. "name: my-image"`,
     );
   }
-  return { doc: { file, value, nodes: builder.nodes }, diagnostics: [] };
+  return { doc: { file, value, nodes: values.nodes }, diagnostics: [] };
 }
 
 function describe(value: PyValue): string {

@@ -8,8 +8,8 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker } from '../../src/build/docker.js';
-import { extractMount } from '../../src/mount-cache/dance.js';
+import { docker } from '../../src/docker/cli.js';
+import { extractMount } from '../../src/mount-cache/copy.js';
 import { bundle, runCli } from '../support/bundle.js';
 import { DockerClient, removeImages, requireTestbed, type Testbed } from '../support/testbed.js';
 

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundle as bundleEntry } from '../support/bundle.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker } from '../../src/build/docker.js';
-import { extractMount, injectMount, type DanceOptions } from '../../src/mount-cache/dance.js';
+import { docker } from '../../src/docker/cli.js';
+import { extractMount, injectMount, type MountCopyOptions } from '../../src/mount-cache/copy.js';
 import {
   actionEnv,
   bigWheel,
@@ -269,8 +269,8 @@ describe.each(['v1', 'v2'] as const)('pip cache mount kept with cache service %s
 });
 
 describe('moving files in and out of a builder cache mount', () => {
-  const mount = { id: `${marker}-dance`, target: '/unused' };
-  const dance: DanceOptions = {
+  const mount = { id: `${marker}-copy`, target: '/unused' };
+  const copy: MountCopyOptions = {
     helperImage: 'debian:bookworm-slim',
     run: async (args) => {
       const r = await docker(args);
@@ -289,7 +289,7 @@ describe('moving files in and out of a builder cache mount', () => {
     await writeFile(path.join(restored, 'http', 'a', 'entry'), blob);
     // Files restored on a GitHub runner belong to its user (uid 1001).
     await run('chown', ['-R', '1001:1001', restored]);
-    await injectMount(restored, mount, dance);
+    await injectMount(restored, mount, copy);
 
     const ctx = await mkdtemp(path.join(root, 'probe-'));
     await writeFile(
@@ -313,7 +313,7 @@ describe('moving files in and out of a builder cache mount', () => {
     expect(probe.stderr).toMatch(/owner 0 \/c\/http\/a\/entry\n/);
 
     const out = path.join(root, `extracted-${randomBytes(3).toString('hex')}`);
-    await extractMount(mount, out, dance);
+    await extractMount(mount, out, copy);
     expect((await readFile(path.join(out, 'http', 'a', 'entry'))).equals(blob)).toBe(true);
   });
 });

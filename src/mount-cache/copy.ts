@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lastLines } from '../build/docker.js';
+import { lastLines } from '../docker/cli.js';
 import type { CacheMount } from './keys.js';
 
 /** Runs `docker ARGS…`, returning the exit code and output; the caller decides what a failure means. */
 export type DockerRunner = (args: string[]) => Promise<{ code: number; output: string }>;
 
-export interface DanceOptions {
+export interface MountCopyOptions {
   /** An image with `sh`, `mkdir` and `cp` to run the copy step in (pulled once; any small Linux image). */
   helperImage: string;
   /** buildx builder holding the cache mounts (the one that runs the image build). */
@@ -24,7 +24,7 @@ function mountOption(value: string): string {
 }
 
 async function withDockerfile<T>(text: string, body: (file: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'imagespec-dance-'));
+  const dir = await mkdtemp(join(tmpdir(), 'imagespec-mount-copy-'));
   try {
     const file = join(dir, 'Dockerfile');
     await writeFile(file, text);
@@ -39,17 +39,17 @@ async function withDockerfile<T>(text: string, body: (file: string) => Promise<T
  * so the step never comes from the build cache. `--no-cache` is not the way: BuildKit then also ignores the
  * existing cache mount and starts an empty one in its place.
  */
-function danceRun(id: string, extraMounts: string[], script: string): string {
+function copyStep(id: string, extraMounts: string[], script: string): string {
   const mounts = [`--mount=type=cache,id=${id},target=/imagespec-cache,sharing=locked`, ...extraMounts];
   return `RUN ${mounts.join(' ')} : ${randomBytes(8).toString('hex')} && ${script}`;
 }
 
 /** Runs one throwaway build of `dockerfile` with `output`; the context is `context`, or an empty directory. */
-async function danceBuild(
+async function copyBuild(
   dockerfile: string,
   output: string,
   context: string | undefined,
-  options: DanceOptions,
+  options: MountCopyOptions,
   what: string,
 ): Promise<void> {
   await withDockerfile(dockerfile, async (file) => {
@@ -68,29 +68,29 @@ async function danceBuild(
  * runner belong to the runner's user. BuildKit already hands context files to the build as root's; the
  * `chown` keeps that true on any builder.
  */
-export async function injectMount(dir: string, mount: CacheMount, options: DanceOptions): Promise<void> {
+export async function injectMount(dir: string, mount: CacheMount, options: MountCopyOptions): Promise<void> {
   const id = mountOption(mount.id);
   const dockerfile = [
     `FROM ${options.helperImage}`,
-    danceRun(
+    copyStep(
       id,
       ['--mount=type=bind,source=.,target=/imagespec-restore'],
       'cp -a /imagespec-restore/. /imagespec-cache/ && chown -R 0:0 /imagespec-cache',
     ),
     '',
   ].join('\n');
-  await danceBuild(dockerfile, 'type=cacheonly', dir, options, `filling cache mount ${id}`);
+  await copyBuild(dockerfile, 'type=cacheonly', dir, options, `filling cache mount ${id}`);
 }
 
 /** Copies the builder's cache mount `mount.id` out to `dest` (created by buildx). */
-export async function extractMount(mount: CacheMount, dest: string, options: DanceOptions): Promise<void> {
+export async function extractMount(mount: CacheMount, dest: string, options: MountCopyOptions): Promise<void> {
   const id = mountOption(mount.id);
   const dockerfile = [
-    `FROM ${options.helperImage} AS dance`,
-    danceRun(id, [], 'mkdir -p /imagespec-out && cp -a /imagespec-cache/. /imagespec-out/'),
+    `FROM ${options.helperImage} AS copy`,
+    copyStep(id, [], 'mkdir -p /imagespec-out && cp -a /imagespec-cache/. /imagespec-out/'),
     'FROM scratch',
-    'COPY --from=dance /imagespec-out /',
+    'COPY --from=copy /imagespec-out /',
     '',
   ].join('\n');
-  await danceBuild(dockerfile, `type=local,dest=${dest}`, undefined, options, `reading cache mount ${id}`);
+  await copyBuild(dockerfile, `type=local,dest=${dest}`, undefined, options, `reading cache mount ${id}`);
 }

@@ -14,27 +14,12 @@ import {
   findCredentials,
   type CredentialOptions,
 } from '../registry/credentials.js';
-import { parseReference } from '../registry/reference.js';
 
 export interface TempDockerConfig {
   env: NodeJS.ProcessEnv;
   /** Registries a login was written for. */
   registries: string[];
   cleanup(): Promise<void>;
-}
-
-/** Registry domains of image references (unparseable ones are skipped: the build reports them). */
-export function registriesOf(refs: Array<string | undefined>): string[] {
-  const out = new Set<string>();
-  for (const r of refs) {
-    if (!r) continue;
-    try {
-      out.add(parseReference(r).domain);
-    } catch {
-      // not a reference we can resolve; buildx will say what is wrong with it
-    }
-  }
-  return [...out].sort();
 }
 
 export async function tempDockerConfig(
