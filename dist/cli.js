@@ -35612,7 +35612,7 @@ function keyIdentity(key) {
   if (Array.isArray(key) || key.type === "dict") return void 0;
   return `t:${displayValue(key)}`;
 }
-var Builder = class {
+var PyValueBuilder = class {
   constructor(file, doc, lines) {
     this.file = file;
     this.doc = doc;
@@ -35838,10 +35838,10 @@ function parseSpecText(file, text) {
     );
   }
   const doc = list[0];
-  const builder = new Builder(file, doc, lines);
-  const value = builder.build(doc.contents, "");
-  if (builder.diagnostics.length > 0) return { diagnostics: builder.diagnostics };
-  const root = builder.nodes.get("") ?? { pos: { file, line: 1, col: 1 } };
+  const values = new PyValueBuilder(file, doc, lines);
+  const value = values.build(doc.contents, "");
+  if (values.diagnostics.length > 0) return { diagnostics: values.diagnostics };
+  const root = values.nodes.get("") ?? { pos: { file, line: 1, col: 1 } };
   if (value === null || typeof value !== "object" || Array.isArray(value) || value.type !== "dict") {
     const what = value === null ? "empty (only comments or null)" : `not a mapping (it reads as ${describe(value)})`;
     return fileProblem(
@@ -35849,7 +35849,7 @@ function parseSpecText(file, text) {
       `the spec file is ${what}; write the image fields as "key: value" lines, e.g. "name: my-image"`
     );
   }
-  return { doc: { file, value, nodes: builder.nodes }, diagnostics: [] };
+  return { doc: { file, value, nodes: values.nodes }, diagnostics: [] };
 }
 function describe(value) {
   if (Array.isArray(value)) return "a list";
@@ -37034,6 +37034,17 @@ function usesPlainHttp(domain, insecure) {
     const e = entry.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/\/+$/, "");
     return e !== "" && (e === d || e === hostname(d));
   });
+}
+function registriesOf(refs) {
+  const out = /* @__PURE__ */ new Set();
+  for (const r of refs) {
+    if (!r) continue;
+    try {
+      out.add(parseReference(r).domain);
+    } catch {
+    }
+  }
+  return [...out].sort();
 }
 
 // src/spec/reference.ts
@@ -45686,7 +45697,7 @@ import { mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path11 from "node:path";
 
-// src/build/docker.ts
+// src/docker/cli.ts
 async function docker(args, opts = {}) {
   const lines = opts.onLine ? lineSplitter(opts.onLine) : void 0;
   let result;
@@ -45934,22 +45945,11 @@ async function writeContext(ctx) {
   };
 }
 
-// src/build/docker-config.ts
+// src/docker/config.ts
 import { existsSync as existsSync4 } from "node:fs";
 import { mkdtemp as mkdtemp3, readFile as readFile6, rm as rm4, symlink as symlink2, writeFile as writeFile4 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
 import path13 from "node:path";
-function registriesOf(refs) {
-  const out = /* @__PURE__ */ new Set();
-  for (const r of refs) {
-    if (!r) continue;
-    try {
-      out.add(parseReference(r).domain);
-    } catch {
-    }
-  }
-  return [...out].sort();
-}
 async function tempDockerConfig(registries, opts) {
   const env = opts.env ?? process.env;
   const original = opts.configDir ?? dockerConfigDir(env);

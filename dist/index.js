@@ -85230,13 +85230,13 @@ function errorMessage(err) {
 import { mkdir as mkdir2, readdir as readdir2, lstat as lstat2, rm as rm3 } from "node:fs/promises";
 import { join as join8 } from "node:path";
 
-// src/mount-cache/dance.ts
+// src/mount-cache/copy.ts
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join as join7 } from "node:path";
 
-// src/build/docker.ts
+// src/docker/cli.ts
 async function docker(args, opts = {}) {
   const lines = opts.onLine ? lineSplitter(opts.onLine) : void 0;
   let result;
@@ -85283,14 +85283,14 @@ function lastLines(output, count = 5) {
   return output.trim().split("\n").slice(-count).join(" / ");
 }
 
-// src/mount-cache/dance.ts
+// src/mount-cache/copy.ts
 function mountOption(value) {
   if (!/^[A-Za-z0-9._/-]+$/.test(value))
     throw new Error(`cache mount value '${value}' has characters a mount option cannot hold`);
   return value;
 }
 async function withDockerfile(text, body2) {
-  const dir = await mkdtemp(join7(tmpdir(), "imagespec-dance-"));
+  const dir = await mkdtemp(join7(tmpdir(), "imagespec-mount-copy-"));
   try {
     const file = join7(dir, "Dockerfile");
     await writeFile2(file, text);
@@ -85299,11 +85299,11 @@ async function withDockerfile(text, body2) {
     await rm2(dir, { recursive: true, force: true });
   }
 }
-function danceRun(id, extraMounts, script) {
+function copyStep(id, extraMounts, script) {
   const mounts = [`--mount=type=cache,id=${id},target=/imagespec-cache,sharing=locked`, ...extraMounts];
   return `RUN ${mounts.join(" ")} : ${randomBytes(8).toString("hex")} && ${script}`;
 }
-async function danceBuild(dockerfile, output, context5, options, what) {
+async function copyBuild(dockerfile, output, context5, options, what) {
   await withDockerfile(dockerfile, async (file) => {
     const builder = options.builder ? ["--builder", options.builder] : [];
     const args = ["buildx", "build", ...builder, "--output", output, "-f", file, context5 ?? join7(file, "..")];
@@ -85315,25 +85315,25 @@ async function injectMount(dir, mount, options) {
   const id = mountOption(mount.id);
   const dockerfile = [
     `FROM ${options.helperImage}`,
-    danceRun(
+    copyStep(
       id,
       ["--mount=type=bind,source=.,target=/imagespec-restore"],
       "cp -a /imagespec-restore/. /imagespec-cache/ && chown -R 0:0 /imagespec-cache"
     ),
     ""
   ].join("\n");
-  await danceBuild(dockerfile, "type=cacheonly", dir, options, `filling cache mount ${id}`);
+  await copyBuild(dockerfile, "type=cacheonly", dir, options, `filling cache mount ${id}`);
 }
 async function extractMount(mount, dest, options) {
   const id = mountOption(mount.id);
   const dockerfile = [
-    `FROM ${options.helperImage} AS dance`,
-    danceRun(id, [], "mkdir -p /imagespec-out && cp -a /imagespec-cache/. /imagespec-out/"),
+    `FROM ${options.helperImage} AS copy`,
+    copyStep(id, [], "mkdir -p /imagespec-out && cp -a /imagespec-cache/. /imagespec-out/"),
     "FROM scratch",
-    "COPY --from=dance /imagespec-out /",
+    "COPY --from=copy /imagespec-out /",
     ""
   ].join("\n");
-  await danceBuild(dockerfile, `type=local,dest=${dest}`, void 0, options, `reading cache mount ${id}`);
+  await copyBuild(dockerfile, `type=local,dest=${dest}`, void 0, options, `reading cache mount ${id}`);
 }
 
 // src/mount-cache/keys.ts
@@ -85371,7 +85371,7 @@ async function restoreMountCaches(keys, settings) {
       if (restoredKey === void 0) {
         restored.push({ key, hit: "miss" });
       } else {
-        await injectMount(dir, key.mount, settings.dance);
+        await injectMount(dir, key.mount, settings.copy);
         restored.push({ key, restoredKey, hit: restoredKey === key.key ? "exact" : "partial" });
       }
     } catch (err) {
@@ -85395,7 +85395,7 @@ async function saveMountCaches(restored, settings) {
       const dir = mountDir(settings, restore.key);
       await rm3(dir, { recursive: true, force: true });
       try {
-        await extractMount(restore.key.mount, dir, settings.dance);
+        await extractMount(restore.key.mount, dir, settings.copy);
         dirs.push({ restore, dir, size: await treeSize(dir) });
       } catch (err) {
         warnings.push(`reading cache mount ${restore.key.mount.id}: ${errorMessage(err)}`);
@@ -85659,6 +85659,17 @@ function usesPlainHttp(domain, insecure) {
     const e = entry.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/\/+$/, "");
     return e !== "" && (e === d || e === hostname(d));
   });
+}
+function registriesOf(refs) {
+  const out = /* @__PURE__ */ new Set();
+  for (const r of refs) {
+    if (!r) continue;
+    try {
+      out.add(parseReference(r).domain);
+    } catch {
+    }
+  }
+  return [...out].sort();
 }
 
 // src/registry/credentials.ts
@@ -91662,7 +91673,7 @@ function mountCacheRunner(opts) {
     restoreOnly: opts.restoreOnly,
     budgetBytes: opts.budgetBytes,
     store,
-    dance: {
+    copy: {
       helperImage: opts.helperImage,
       builder,
       run: async (args) => {
@@ -92001,22 +92012,11 @@ async function writeContext(ctx) {
   };
 }
 
-// src/build/docker-config.ts
+// src/docker/config.ts
 import { existsSync as existsSync5 } from "node:fs";
 import { mkdtemp as mkdtemp4, readFile as readFile5, rm as rm6, symlink as symlink2, writeFile as writeFile5 } from "node:fs/promises";
 import { tmpdir as tmpdir4 } from "node:os";
 import path18 from "node:path";
-function registriesOf(refs) {
-  const out = /* @__PURE__ */ new Set();
-  for (const r of refs) {
-    if (!r) continue;
-    try {
-      out.add(parseReference(r).domain);
-    } catch {
-    }
-  }
-  return [...out].sort();
-}
 async function tempDockerConfig(registries, opts) {
   const env = opts.env ?? process.env;
   const original = opts.configDir ?? dockerConfigDir(env);
@@ -92765,7 +92765,7 @@ function keyIdentity(key) {
   if (Array.isArray(key) || key.type === "dict") return void 0;
   return `t:${displayValue(key)}`;
 }
-var Builder2 = class {
+var PyValueBuilder = class {
   constructor(file, doc, lines) {
     this.file = file;
     this.doc = doc;
@@ -92991,10 +92991,10 @@ function parseSpecText(file, text) {
     );
   }
   const doc = list[0];
-  const builder = new Builder2(file, doc, lines);
-  const value = builder.build(doc.contents, "");
-  if (builder.diagnostics.length > 0) return { diagnostics: builder.diagnostics };
-  const root = builder.nodes.get("") ?? { pos: { file, line: 1, col: 1 } };
+  const values = new PyValueBuilder(file, doc, lines);
+  const value = values.build(doc.contents, "");
+  if (values.diagnostics.length > 0) return { diagnostics: values.diagnostics };
+  const root = values.nodes.get("") ?? { pos: { file, line: 1, col: 1 } };
   if (value === null || typeof value !== "object" || Array.isArray(value) || value.type !== "dict") {
     const what = value === null ? "empty (only comments or null)" : `not a mapping (it reads as ${describe2(value)})`;
     return fileProblem(
@@ -93002,7 +93002,7 @@ function parseSpecText(file, text) {
       `the spec file is ${what}; write the image fields as "key: value" lines, e.g. "name: my-image"`
     );
   }
-  return { doc: { file, value, nodes: builder.nodes }, diagnostics: [] };
+  return { doc: { file, value, nodes: values.nodes }, diagnostics: [] };
 }
 function describe2(value) {
   if (Array.isArray(value)) return "a list";
