@@ -83,7 +83,11 @@ export async function injectMount(dir: string, mount: CacheMount, options: Mount
 }
 
 /** Copies the builder's cache mount `mount.id` out to `dest` (created by buildx). */
-export async function extractMount(mount: CacheMount, dest: string, options: MountCopyOptions): Promise<void> {
+export async function extractMount(
+  mount: CacheMount,
+  dest: string,
+  options: MountCopyOptions,
+): Promise<void> {
   const id = mountOption(mount.id);
   const dockerfile = [
     `FROM ${options.helperImage} AS copy`,
