@@ -22,14 +22,14 @@ import {
   checkVisibility,
   decideBuild,
   type ExplicitLogin,
-  type OnUnknown,
   type RegistryOptions,
   type VisibilityOptions,
   type VisibilityReport,
 } from './registry/index.js';
 import { renderBuild, sourceFromEnv } from './render/index.js';
 import type { ImageReport, RunReport } from './report/types.js';
-import type { Flavor, PlannedImage } from './spec/types.js';
+import type { Flavor, OnUnknown } from './choices.js';
+import type { PlannedImage } from './spec/types.js';
 import { mountsRan } from './mount-cache/index.js';
 import type { MountCacheRunner } from './mount-cache/run.js';
 
