@@ -44582,13 +44582,6 @@ function combineVisibility(probe, api) {
 }
 
 // src/registry/policy.ts
-var ON_UNKNOWN = ["fail", "build", "skip"];
-function parseOnUnknown(text) {
-  const v = (text ?? "").trim().toLowerCase();
-  if (v === "") return "fail";
-  if (ON_UNKNOWN.includes(v)) return v;
-  throw new UserError(`on-unknown: '${text}' is not one of ${ON_UNKNOWN.join(", ")}`);
-}
 var ADVICE = {
   auth: "Log in to the registry before this step (docker/login-action, or the username/password inputs) with an account that can pull the repository; on ghcr.io grant the job `permissions: packages: read` (`write` to push) and, for an existing package, give the repository access in the package's settings.",
   credentials: "Fix the Docker credential configuration named above, or pass username/password explicitly.",
@@ -44698,6 +44691,32 @@ async function planStage(specPath2, opts) {
 
 // src/commands/args.ts
 import { parseArgs } from "node:util";
+
+// src/choices.ts
+var FLAVORS = ["generic", "flyte"];
+var CACHE_BACKENDS = ["gha", "registry", "local", "none"];
+var ON_UNKNOWN = ["fail", "build", "skip"];
+var PROVENANCE = ["min", "max", "false"];
+function parseChoice(what, text, allowed, fallback) {
+  const value = (text ?? "").trim().toLowerCase();
+  if (value === "") return fallback;
+  if (allowed.includes(value)) return value;
+  throw new UserError(`${what} is '${(text ?? "").trim()}'; use one of: ${allowed.join(", ")}`);
+}
+var parseFlavor = (what, text) => parseChoice(what, text, FLAVORS, "generic");
+var parseCacheBackend = (what, text) => parseChoice(what, text, CACHE_BACKENDS, "gha");
+var parseOnUnknown = (what, text) => parseChoice(what, text, ON_UNKNOWN, "fail");
+function parseProvenance(what, text) {
+  const value = (text ?? "").trim().toLowerCase();
+  if (value === "true") return "min";
+  const mode = /^mode=(min|max)$/.exec(value)?.[1];
+  return mode ?? parseChoice(what, text, PROVENANCE, "min");
+}
+function provenanceFlag(p) {
+  return p === "false" ? "false" : `mode=${p}`;
+}
+
+// src/commands/args.ts
 var SPEC_OPTIONS = {
   flavor: { type: "string" },
   image: { type: "string" },
@@ -44713,10 +44732,7 @@ function parseSpecArgs(command, args, usage, extra) {
   }
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UserError(`${command}: give one spec file; ${usage}`);
-  const flavor = values.flavor ?? "generic";
-  if (flavor !== "generic" && flavor !== "flyte") {
-    throw new UserError(`${command}: --flavor must be 'generic' or 'flyte', not '${flavor}'`);
-  }
+  const flavor = parseFlavor(`${command}: --flavor`, values.flavor);
   return { spec: positionals[0], flavor, values };
 }
 var INSECURE_OPTION = {
@@ -46155,7 +46171,7 @@ function buildArgs(ctx, where, builder, cache, opts) {
   args.push("--platform", ctx.platforms.join(","));
   args.push("--metadata-file", where.metadataFile);
   args.push(pushed ? "--push" : "--load");
-  const provenance = opts.provenance ?? "mode=min";
+  const provenance = provenanceFlag(opts.provenance ?? "min");
   if (pushed || canMultiPlatform(builder)) {
     args.push(`--provenance=${provenance}`);
     if (opts.sbom) args.push("--sbom=true");
@@ -46528,7 +46544,6 @@ var RunFailure = class extends UserError {
 
 // src/commands/build.ts
 var USAGE5 = "usage: imagespec build [--flavor generic|flyte] [--image NAME] [--push|--no-push] [--force] [--registry R] [--insecure-registry HOST]... SPEC";
-var CACHES = ["gha", "registry", "local", "none"];
 var build = {
   name: "build",
   summary: "build (and push) every image whose tag is missing from its registry",
@@ -46554,7 +46569,7 @@ var build = {
     "  --cache-prefix P         prefix of cache scopes (default imagespec-)",
     "  --builder NAME           buildx builder to use (default: the current one)",
     "  --network MODE           network for RUN steps: default, none or host (overrides builder_options)",
-    "  --provenance VALUE       provenance attestation: mode=min (default), mode=max or false",
+    "  --provenance min|max|false  provenance attestation (default min)",
     "  --sbom                   attach an SBOM attestation",
     "  --on-unknown fail|build|skip  when the registry cannot answer (default fail; build without a registry)"
   ].join("\n"),
@@ -46577,11 +46592,11 @@ var build = {
       "on-unknown": { type: "string" },
       ...INSECURE_OPTION
     });
-    const cache = v.cache ?? "gha";
-    if (!CACHES.includes(cache)) throw new UserError(`build: --cache must be one of ${CACHES.join(", ")}`);
+    const cache = parseCacheBackend("build: --cache", v.cache);
+    const provenance = parseProvenance("build: --provenance", v.provenance);
     if (v.push && v["no-push"]) throw new UserError("build: give --push or --no-push, not both");
     const insecure = insecureRegistries("build", v);
-    const onUnknown = v["on-unknown"] === void 0 ? void 0 : parseOnUnknown(v["on-unknown"]);
+    const onUnknown = parseOnUnknown("build: --on-unknown", v["on-unknown"]);
     const report2 = await run({
       specPath: spec,
       flavor,
@@ -46590,7 +46605,7 @@ var build = {
       pushPolicy: async () => ({ push: !v["no-push"] }),
       buildWithoutPush: true,
       force: v.force === true,
-      onUnknown: onUnknown ?? "fail",
+      onUnknown,
       requirePublic: false,
       extraTags: [],
       build: {
@@ -46599,7 +46614,7 @@ var build = {
         ...v["cache-prefix"] ? { cachePrefix: v["cache-prefix"] } : {},
         ...v.builder ? { builder: v.builder } : {},
         ...v.network ? { network: v.network } : {},
-        ...v.provenance ? { provenance: v.provenance } : {},
+        provenance,
         ...v.sbom ? { sbom: true } : {}
       },
       registryOptions: insecure.length > 0 ? { insecure } : {},

@@ -42296,7 +42296,7 @@ var require_discriminator = __commonJS({
       error: error2,
       code(cxt) {
         const { gen, data, schema, parentSchema, it } = cxt;
-        const { oneOf: oneOf2 } = parentSchema;
+        const { oneOf } = parentSchema;
         if (!it.opts.discriminator) {
           throw new Error("discriminator: requires discriminator option");
         }
@@ -42305,7 +42305,7 @@ var require_discriminator = __commonJS({
           throw new Error("discriminator: requires propertyName");
         if (schema.mapping)
           throw new Error("discriminator: mapping is not supported");
-        if (!oneOf2)
+        if (!oneOf)
           throw new Error("discriminator: requires oneOf keyword");
         const valid = gen.let("valid", false);
         const tag = gen.const("tag", (0, codegen_1._)`${data}${(0, codegen_1.getProperty)(tagName)}`);
@@ -42333,8 +42333,8 @@ var require_discriminator = __commonJS({
           const oneOfMapping = {};
           const topRequired = hasRequired(parentSchema);
           let tagRequired = true;
-          for (let i = 0; i < oneOf2.length; i++) {
-            let sch = oneOf2[i];
+          for (let i = 0; i < oneOf.length; i++) {
+            let sch = oneOf[i];
             if ((sch === null || sch === void 0 ? void 0 : sch.$ref) && !(0, util_1.schemaHasRulesButRef)(sch, it.self.RULES)) {
               const ref = sch.$ref;
               sch = compile_1.resolveRef.call(it.self, it.schemaEnv.root, it.baseId, ref);
@@ -85450,19 +85450,36 @@ function mountsRan(cache) {
   return cache.cachedSteps < cache.totalSteps;
 }
 
+// src/choices.ts
+var FLAVORS = ["generic", "flyte"];
+var CACHE_BACKENDS = ["gha", "registry", "local", "none"];
+var ON_UNKNOWN = ["fail", "build", "skip"];
+var PROVENANCE = ["min", "max", "false"];
+function parseChoice(what, text, allowed, fallback) {
+  const value = (text ?? "").trim().toLowerCase();
+  if (value === "") return fallback;
+  if (allowed.includes(value)) return value;
+  throw new UserError(`${what} is '${(text ?? "").trim()}'; use one of: ${allowed.join(", ")}`);
+}
+var parseFlavor = (what, text) => parseChoice(what, text, FLAVORS, "generic");
+var parseCacheBackend = (what, text) => parseChoice(what, text, CACHE_BACKENDS, "gha");
+var parseOnUnknown = (what, text) => parseChoice(what, text, ON_UNKNOWN, "fail");
+function parseProvenance(what, text) {
+  const value = (text ?? "").trim().toLowerCase();
+  if (value === "true") return "min";
+  const mode = /^mode=(min|max)$/.exec(value)?.[1];
+  return mode ?? parseChoice(what, text, PROVENANCE, "min");
+}
+function provenanceFlag(p) {
+  return p === "false" ? "false" : `mode=${p}`;
+}
+
 // src/util/record.ts
 function userRecord() {
   return /* @__PURE__ */ Object.create(null);
 }
 
 // src/action/inputs.ts
-function oneOf(read2, name, allowed, fallback) {
-  const value = read2(name).trim() || fallback;
-  if (!allowed.includes(value)) {
-    throw new UserError(`input '${name}' is '${value}'; use one of: ${allowed.join(", ")}`);
-  }
-  return value;
-}
 function bool(read2, name, fallback) {
   const value = read2(name).trim().toLowerCase();
   if (value === "") return fallback;
@@ -85504,25 +85521,24 @@ function readInputs(read2 = (name) => getInput(name)) {
   const username = optional(read2, "username");
   if (password && !username)
     throw new UserError("input 'password' is set without 'username'; set both or neither");
-  const provenance = read2("provenance").trim().toLowerCase();
   return {
     spec: optional(read2, "spec") ?? "imagespec.yaml",
     image: optional(read2, "image"),
-    flavor: oneOf(read2, "flavor", ["generic", "flyte"], "generic"),
+    flavor: parseFlavor("input 'flavor'", read2("flavor")),
     registry: optional(read2, "registry"),
-    push: oneOf(read2, "push", ["auto", "true", "false"], "auto"),
+    push: parseChoice("input 'push'", read2("push"), ["auto", "true", "false"], "auto"),
     buildWithoutPush: bool(read2, "build-without-push", true),
     force: bool(read2, "force", false),
-    onUnknown: oneOf(read2, "on-unknown", ["fail", "build", "skip"], "fail"),
+    onUnknown: parseOnUnknown("input 'on-unknown'", read2("on-unknown")),
     requirePublic: bool(read2, "require-public", false),
     platforms: platforms ? listInput(platforms) : void 0,
-    cache: oneOf(read2, "cache", ["gha", "registry", "local", "none"], "gha"),
+    cache: parseCacheBackend("input 'cache'", read2("cache")),
     cacheScope: optional(read2, "cache-scope") ?? "imagespec",
     builder: optional(read2, "builder"),
     username,
     password,
     githubToken,
-    provenance: provenance === "true" ? "min" : oneOf(() => provenance, "provenance", ["min", "max", "false"], "min"),
+    provenance: parseProvenance("input 'provenance'", read2("provenance")),
     sbom: bool(read2, "sbom", false),
     extraTags: listInput(read2("extra-tags")),
     labels: labelsInput(read2("labels")),
@@ -92222,7 +92238,7 @@ function buildArgs(ctx, where2, builder, cache, opts) {
   args.push("--platform", ctx.platforms.join(","));
   args.push("--metadata-file", where2.metadataFile);
   args.push(pushed ? "--push" : "--load");
-  const provenance = opts.provenance ?? "mode=min";
+  const provenance = provenanceFlag(opts.provenance ?? "min");
   if (pushed || canMultiPlatform(builder)) {
     args.push(`--provenance=${provenance}`);
     if (opts.sbom) args.push("--sbom=true");
@@ -95493,7 +95509,7 @@ function settingsFrom(inputs) {
     build: {
       cache: inputs.cache,
       cachePrefix: `${inputs.cacheScope}-`,
-      provenance: inputs.provenance === "false" ? "false" : `mode=${inputs.provenance}`,
+      provenance: inputs.provenance,
       sbom: inputs.sbom,
       labels: inputs.labels,
       ...inputs.builder ? { builder: inputs.builder } : {}
