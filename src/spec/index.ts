@@ -25,9 +25,11 @@ export async function checkSpecFile(
   path: string,
   opts: LoadOptions = {},
 ): Promise<{ spec?: SpecFile; diagnostics: Diagnostic[] }> {
+  // Asking git for the repository root takes a process start; it runs while the YAML is read and parsed.
+  const rootAsked = repositoryRoot(dirname(resolve(path)));
   const { doc, diagnostics } = await readSpecFile(path);
   if (!doc) return { diagnostics };
-  const root = await repositoryRoot(dirname(resolve(path)));
+  const root = await rootAsked;
   const result = await validateDocument(doc, root, opts.mode);
   if (result.diagnostics.length > 0) return { diagnostics: result.diagnostics };
   return { spec: { file: resolve(path), images: result.images }, diagnostics: [] };
