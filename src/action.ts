@@ -1,33 +1,49 @@
 import * as core from '@actions/core';
-import * as cache from '@actions/cache';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { actionLog } from './action/log.js';
-import { readEvent } from './action/event.js';
+import { readEvent, type EventContext } from './action/event.js';
 import { readInputs, type ActionInputs } from './action/inputs.js';
 import { decidePush } from './action/push-policy.js';
 import { UserError, errorMessage } from './errors.js';
 import { explainMarkdown } from './hash/index.js';
-import { mountCacheRunner } from './mount-cache/run.js';
+import type { MountCacheRunner } from './mount-cache/run.js';
 import { actionOutputs } from './report/outputs.js';
 import { failureMarkdown, problemsMarkdown, summaryMarkdown } from './report/summary.js';
 import type { ImageReport, RunReport } from './report/types.js';
 import { RunFailure, run, type RunSettings } from './run.js';
 import { annotate } from './spec/annotate.js';
 
+/**
+ * The mount cache, loaded with @actions/cache when the first build starts (a run whose images all exist
+ * never loads either); it does nothing when the GitHub Actions cache service is not available.
+ */
+function mountCacheFor(inputs: ActionInputs, event: EventContext): MountCacheRunner | undefined {
+  if (!inputs.mountCache) return undefined;
+  let loading: Promise<MountCacheRunner | undefined> | undefined;
+  const load = (): Promise<MountCacheRunner | undefined> =>
+    (loading ??= Promise.all([import('@actions/cache'), import('./mount-cache/run.js')]).then(
+      ([cache, { mountCacheRunner }]) =>
+        cache.isFeatureAvailable()
+          ? mountCacheRunner({
+              workDir: join(process.env.RUNNER_TEMP ?? tmpdir(), 'imagespec-mount-cache'),
+              restoreOnly: event.eventName.startsWith('pull_request'),
+              budgetBytes: inputs.mountCacheBudget,
+              helperImage: inputs.mountCacheImage,
+            })
+          : undefined,
+    ));
+  return {
+    before: async (ctx, builder) => (await load())?.before(ctx, builder),
+    after: async (state, ran) => (await load())!.after(state, ran),
+  };
+}
+
 function settingsFrom(inputs: ActionInputs): RunSettings {
   const event = readEvent();
   const credentials = { mask: (s: string) => core.setSecret(s) };
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-  const mountCache =
-    inputs.mountCache && cache.isFeatureAvailable()
-      ? mountCacheRunner({
-          workDir: join(process.env.RUNNER_TEMP ?? tmpdir(), 'imagespec-mount-cache'),
-          restoreOnly: event.eventName.startsWith('pull_request'),
-          budgetBytes: inputs.mountCacheBudget,
-          helperImage: inputs.mountCacheImage,
-        })
-      : undefined;
+  const mountCache = mountCacheFor(inputs, event);
   return {
     specPath: resolve(workspace, inputs.spec),
     flavor: inputs.flavor,
@@ -43,7 +59,7 @@ function settingsFrom(inputs: ActionInputs): RunSettings {
     build: {
       cache: inputs.cache,
       cachePrefix: `${inputs.cacheScope}-`,
-      provenance: inputs.provenance,
+      provenance: inputs.provenance === 'false' ? 'false' : `mode=${inputs.provenance}`,
       sbom: inputs.sbom,
       labels: inputs.labels,
       ...(inputs.builder ? { builder: inputs.builder } : {}),

@@ -4,16 +4,9 @@
  * stage modules; this file only sequences them and turns their results into an ImageReport per image.
  */
 import { performance } from 'node:perf_hooks';
-import {
-  buildImage,
-  chooseBuilder,
-  type BuildLog,
-  type BuildOptions,
-  type BuildResult,
-} from './build/index.js';
+import type { BuildLog, BuildOptions, BuildResult } from './build/index.js';
 import { UserError, errorMessage } from './errors.js';
 import { registriesOf } from './registry/reference.js';
-import { applyExtraTags } from './publish/tags.js';
 import { checkPlanned, planTags } from './pipeline.js';
 import {
   RegistryClient,
@@ -22,14 +15,14 @@ import {
   checkVisibility,
   decideBuild,
   type ExplicitLogin,
+  type OnUnknown,
   type RegistryOptions,
   type VisibilityOptions,
   type VisibilityReport,
 } from './registry/index.js';
-import { renderBuild, sourceFromEnv } from './render/index.js';
+import type { BuildContext } from './render/types.js';
 import type { ImageReport, RunReport } from './report/types.js';
-import type { Flavor, OnUnknown } from './choices.js';
-import type { PlannedImage } from './spec/types.js';
+import type { Flavor, PlannedImage } from './spec/types.js';
 import { mountsRan } from './mount-cache/index.js';
 import type { MountCacheRunner } from './mount-cache/run.js';
 
@@ -183,9 +176,14 @@ export async function run(settings: RunSettings): Promise<RunReport> {
     }
   }
 
-  const source = sourceFromEnv();
-  const contexts = [];
-  for (const p of planned) if (toBuild.has(p.spec.id)) contexts.push(await renderBuild(p, { source }));
+  // Rendering, building and tagging are imported when there is something to do (see scripts/build.mjs):
+  // a run whose images all exist never loads them.
+  const contexts: BuildContext[] = [];
+  if (toBuild.size > 0) {
+    const { renderBuild, sourceFromEnv } = await import('./render/index.js');
+    const source = sourceFromEnv();
+    for (const p of planned) if (toBuild.has(p.spec.id)) contexts.push(await renderBuild(p, { source }));
+  }
   const buildOptions: BuildOptions = {
     ...settings.build,
     credentials: { ...settings.build.credentials, explicit: registryOptions.explicit ?? [] },
@@ -194,7 +192,8 @@ export async function run(settings: RunSettings): Promise<RunReport> {
     log,
   };
   const env = settings.build.env ?? process.env;
-  const builder = contexts.length > 0 ? await chooseBuilder(contexts, buildOptions, env, log) : undefined;
+  const building = contexts.length > 0 ? await import('./build/index.js') : undefined;
+  const builder = building ? await building.chooseBuilder(contexts, buildOptions, env, log) : undefined;
 
   for (const ctx of contexts) {
     const report = reports.find((r) => r.id === ctx.planned.spec.id)!;
@@ -202,7 +201,7 @@ export async function run(settings: RunSettings): Promise<RunReport> {
     if (await pushedMeanwhile(client, ctx.planned, report, canPush && !settings.force)) continue;
     const mounts =
       settings.mountCache && builder ? await settings.mountCache.before(ctx, builder.name) : undefined;
-    const result = await buildImage(ctx, builder!, buildOptions);
+    const result = await building!.buildImage(ctx, builder!, buildOptions);
     report.built = true;
     report.pushed = result.pushed;
     if (result.digest) report.digest = result.digest;
@@ -223,6 +222,7 @@ export async function run(settings: RunSettings): Promise<RunReport> {
     const digest = report.digest ?? report.existence.digest;
     if (settings.extraTags.length > 0 && canPush && digest) {
       try {
+        const { applyExtraTags } = await import('./publish/tags.js');
         report.extraTags = await applyExtraTags(report, digest, settings.extraTags, {
           ...registryOptions,
           mask: (s) => log.setSecret(s),

@@ -1,20 +1,12 @@
 import * as core from '@actions/core';
 import { UserError } from '../errors.js';
 import { parseSize } from '../mount-cache/index.js';
-import {
-  parseCacheBackend,
-  parseChoice,
-  parseFlavor,
-  parseOnUnknown,
-  parseProvenance,
-  type CacheBackend,
-  type Flavor,
-  type OnUnknown,
-  type Provenance,
-} from '../choices.js';
+import type { Flavor } from '../spec/types.js';
 import { userRecord } from '../util/record.js';
 
 export type PushMode = 'auto' | 'true' | 'false';
+export type OnUnknown = 'fail' | 'build' | 'skip';
+export type CacheBackend = 'gha' | 'registry' | 'local' | 'none';
 
 /** Every input of action.yml, parsed and checked once. The rest of the action reads only this object. */
 export interface ActionInputs {
@@ -34,7 +26,7 @@ export interface ActionInputs {
   username?: string;
   password?: string;
   githubToken?: string;
-  provenance: Provenance;
+  provenance: 'min' | 'max' | 'false';
   sbom: boolean;
   extraTags: string[];
   labels: Record<string, string>;
@@ -46,6 +38,14 @@ export interface ActionInputs {
 }
 
 type Reader = (name: string) => string;
+
+function oneOf<T extends string>(read: Reader, name: string, allowed: readonly T[], fallback: T): T {
+  const value = read(name).trim() || fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UserError(`input '${name}' is '${value}'; use one of: ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
 
 function bool(read: Reader, name: string, fallback: boolean): boolean {
   const value = read(name).trim().toLowerCase();
@@ -100,24 +100,28 @@ export function readInputs(read: Reader = (name) => core.getInput(name)): Action
   const username = optional(read, 'username');
   if (password && !username)
     throw new UserError("input 'password' is set without 'username'; set both or neither");
+  const provenance = read('provenance').trim().toLowerCase();
   return {
     spec: optional(read, 'spec') ?? 'imagespec.yaml',
     image: optional(read, 'image'),
-    flavor: parseFlavor("input 'flavor'", read('flavor')),
+    flavor: oneOf(read, 'flavor', ['generic', 'flyte'] as const, 'generic'),
     registry: optional(read, 'registry'),
-    push: parseChoice("input 'push'", read('push'), ['auto', 'true', 'false'] as const, 'auto'),
+    push: oneOf(read, 'push', ['auto', 'true', 'false'] as const, 'auto'),
     buildWithoutPush: bool(read, 'build-without-push', true),
     force: bool(read, 'force', false),
-    onUnknown: parseOnUnknown("input 'on-unknown'", read('on-unknown')),
+    onUnknown: oneOf(read, 'on-unknown', ['fail', 'build', 'skip'] as const, 'fail'),
     requirePublic: bool(read, 'require-public', false),
     platforms: platforms ? listInput(platforms) : undefined,
-    cache: parseCacheBackend("input 'cache'", read('cache')),
+    cache: oneOf(read, 'cache', ['gha', 'registry', 'local', 'none'] as const, 'gha'),
     cacheScope: optional(read, 'cache-scope') ?? 'imagespec',
     builder: optional(read, 'builder'),
     username,
     password,
     githubToken,
-    provenance: parseProvenance("input 'provenance'", read('provenance')),
+    provenance:
+      provenance === 'true'
+        ? 'min'
+        : oneOf(() => provenance, 'provenance', ['min', 'max', 'false'] as const, 'min'),
     sbom: bool(read, 'sbom', false),
     extraTags: listInput(read('extra-tags')),
     labels: labelsInput(read('labels')),

@@ -1,8 +1,6 @@
 import type { CredentialOptions } from '../registry/credentials.js';
 
-import type { CacheBackend, Provenance } from '../choices.js';
-
-export type { CacheBackend } from '../choices.js';
+export type CacheBackend = 'gha' | 'registry' | 'local' | 'none';
 
 /** Everything the build stage needs besides the BuildContext: one typed settings object. */
 export interface BuildOptions {
@@ -13,8 +11,8 @@ export interface BuildOptions {
   cachePrefix?: string;
   /** Directory for `cache: local`. */
   cacheDir?: string;
-  /** `min` (default), `max`, or `false`. */
-  provenance?: Provenance;
+  /** `mode=min` (default), `mode=max`, or `false`. */
+  provenance?: string;
   sbom?: boolean;
   /** Labels added to every image (the action's `labels` input), besides the spec's own. */
   labels?: Record<string, string>;

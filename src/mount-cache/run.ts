@@ -53,9 +53,12 @@ export interface MountCacheLine {
   warnings: string[];
 }
 
-/** The two hooks the run calls around each build; `after` saves only when `ran` (see `mountsRan` in index.ts). */
+/**
+ * The two hooks the run calls around each build; `after` saves only when `ran` (see `mountsRan` in index.ts).
+ * `before` may answer undefined: no cache for this build (then `after` is not called).
+ */
 export interface MountCacheRunner {
-  before(ctx: BuildContext, builder: string): Promise<MountCacheState>;
+  before(ctx: BuildContext, builder: string): Promise<MountCacheState | undefined>;
   after(state: MountCacheState, ran?: boolean): Promise<MountCacheLine>;
 }
 

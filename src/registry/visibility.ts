@@ -3,7 +3,6 @@
  * for every registry; on ghcr.io the GitHub Packages API also tells public/private/internal and where
  * the package's settings are (visibility can only be changed there, by a person).
  */
-import { getOctokit } from '@actions/github';
 import type { Visibility } from '../spec/types.js';
 import { RegistryFailure, type RegistryClient } from './client.js';
 import { MANIFEST_ACCEPT } from './existence.js';
@@ -84,6 +83,8 @@ export async function packagesApiVisibility(
   const env = opts.env ?? process.env;
   const baseUrl = opts.apiUrl || env.GITHUB_API_URL || 'https://api.github.com';
   const serverUrl = opts.serverUrl || env.GITHUB_SERVER_URL || 'https://github.com';
+  // Loaded only here: the GitHub client is most of the code a run could load, and only ghcr.io needs it.
+  const { getOctokit } = await import('@actions/github');
   const octokit = getOctokit(opts.githubToken, { baseUrl });
   const common = { package_type: 'container' as const, package_name: pkg.name };
   const attempts = [

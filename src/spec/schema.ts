@@ -2,8 +2,9 @@
  * JSON Schema validation (schema/imagespec.schema.json, draft 2020-12) with ajv, and the mapping of
  * ajv's errors to messages that say what is wrong, where, and how to fix it.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import schemaJson from '../../schema/imagespec.schema.json' with { type: 'json' };
+import { compileSchemaValidator } from './schema-compile.js';
 import type { SpecDocument } from './load.js';
 import { childPath } from './load.js';
 import { didYouMean } from './suggest.js';
@@ -15,20 +16,12 @@ export const SCHEMA: object = schemaJson;
 
 let compiled: ValidateFunction | undefined;
 
-/** The compiled schema validator (ajv, all errors, annotation keyword `x-hint` for messages). */
+/**
+ * The schema validator (ajv, all errors, annotation keyword `x-hint` for messages): compiled at build time
+ * in dist/, at first use when run from source (see schema-compile.ts).
+ */
 export function schemaValidator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv2020({
-      allErrors: true,
-      verbose: true,
-      strict: true,
-      strictRequired: false,
-      allowUnionTypes: true,
-    });
-    ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
-    ajv.addKeyword({ keyword: 'x-refined', schemaType: 'string' });
-    compiled = ajv.compile(SCHEMA);
-  }
+  compiled ??= compileSchemaValidator();
   return compiled;
 }
 

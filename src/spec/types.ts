@@ -42,9 +42,7 @@ export interface Diagnostic {
   message: string;
 }
 
-import type { Flavor } from '../choices.js';
-
-export type { Flavor };
+export type Flavor = 'generic' | 'flyte';
 export type PythonInstaller = 'uv' | 'pip';
 
 /** flytekit's ImageSpec fields in declaration order. The order is part of the flyte tag (see src/hash). */
