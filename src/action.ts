@@ -59,7 +59,7 @@ function settingsFrom(inputs: ActionInputs): RunSettings {
     build: {
       cache: inputs.cache,
       cachePrefix: `${inputs.cacheScope}-`,
-      provenance: inputs.provenance === 'false' ? 'false' : `mode=${inputs.provenance}`,
+      provenance: inputs.provenance,
       sbom: inputs.sbom,
       labels: inputs.labels,
       ...(inputs.builder ? { builder: inputs.builder } : {}),

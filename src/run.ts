@@ -15,14 +15,14 @@ import {
   checkVisibility,
   decideBuild,
   type ExplicitLogin,
-  type OnUnknown,
   type RegistryOptions,
   type VisibilityOptions,
   type VisibilityReport,
 } from './registry/index.js';
 import type { BuildContext } from './render/types.js';
 import type { ImageReport, RunReport } from './report/types.js';
-import type { Flavor, PlannedImage } from './spec/types.js';
+import type { Flavor, OnUnknown } from './choices.js';
+import type { PlannedImage } from './spec/types.js';
 import { mountsRan } from './mount-cache/index.js';
 import type { MountCacheRunner } from './mount-cache/run.js';
 

@@ -1,12 +1,20 @@
 import * as core from '@actions/core';
 import { UserError } from '../errors.js';
 import { parseSize } from '../mount-cache/index.js';
-import type { Flavor } from '../spec/types.js';
+import {
+  parseCacheBackend,
+  parseChoice,
+  parseFlavor,
+  parseOnUnknown,
+  parseProvenance,
+  type CacheBackend,
+  type Flavor,
+  type OnUnknown,
+  type Provenance,
+} from '../choices.js';
 import { userRecord } from '../util/record.js';
 
 export type PushMode = 'auto' | 'true' | 'false';
-export type OnUnknown = 'fail' | 'build' | 'skip';
-export type CacheBackend = 'gha' | 'registry' | 'local' | 'none';
 
 /** Every input of action.yml, parsed and checked once. The rest of the action reads only this object. */
 export interface ActionInputs {
@@ -26,7 +34,7 @@ export interface ActionInputs {
   username?: string;
   password?: string;
   githubToken?: string;
-  provenance: 'min' | 'max' | 'false';
+  provenance: Provenance;
   sbom: boolean;
   extraTags: string[];
   labels: Record<string, string>;
@@ -38,14 +46,6 @@ export interface ActionInputs {
 }
 
 type Reader = (name: string) => string;
-
-function oneOf<T extends string>(read: Reader, name: string, allowed: readonly T[], fallback: T): T {
-  const value = read(name).trim() || fallback;
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new UserError(`input '${name}' is '${value}'; use one of: ${allowed.join(', ')}`);
-  }
-  return value as T;
-}
 
 function bool(read: Reader, name: string, fallback: boolean): boolean {
   const value = read(name).trim().toLowerCase();
@@ -100,28 +100,24 @@ export function readInputs(read: Reader = (name) => core.getInput(name)): Action
   const username = optional(read, 'username');
   if (password && !username)
     throw new UserError("input 'password' is set without 'username'; set both or neither");
-  const provenance = read('provenance').trim().toLowerCase();
   return {
     spec: optional(read, 'spec') ?? 'imagespec.yaml',
     image: optional(read, 'image'),
-    flavor: oneOf(read, 'flavor', ['generic', 'flyte'] as const, 'generic'),
+    flavor: parseFlavor("input 'flavor'", read('flavor')),
     registry: optional(read, 'registry'),
-    push: oneOf(read, 'push', ['auto', 'true', 'false'] as const, 'auto'),
+    push: parseChoice("input 'push'", read('push'), ['auto', 'true', 'false'] as const, 'auto'),
     buildWithoutPush: bool(read, 'build-without-push', true),
     force: bool(read, 'force', false),
-    onUnknown: oneOf(read, 'on-unknown', ['fail', 'build', 'skip'] as const, 'fail'),
+    onUnknown: parseOnUnknown("input 'on-unknown'", read('on-unknown')),
     requirePublic: bool(read, 'require-public', false),
     platforms: platforms ? listInput(platforms) : undefined,
-    cache: oneOf(read, 'cache', ['gha', 'registry', 'local', 'none'] as const, 'gha'),
+    cache: parseCacheBackend("input 'cache'", read('cache')),
     cacheScope: optional(read, 'cache-scope') ?? 'imagespec',
     builder: optional(read, 'builder'),
     username,
     password,
     githubToken,
-    provenance:
-      provenance === 'true'
-        ? 'min'
-        : oneOf(() => provenance, 'provenance', ['min', 'max', 'false'] as const, 'min'),
+    provenance: parseProvenance("input 'provenance'", read('provenance')),
     sbom: bool(read, 'sbom', false),
     extraTags: listInput(read('extra-tags')),
     labels: labelsInput(read('labels')),

@@ -6,6 +6,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { provenanceFlag } from '../choices.js';
 import { UserError } from '../errors.js';
 import type { BuildContext } from '../render/types.js';
 import {
@@ -73,7 +74,7 @@ export function buildArgs(
   args.push('--platform', ctx.platforms.join(','));
   args.push('--metadata-file', where.metadataFile);
   args.push(pushed ? '--push' : '--load');
-  const provenance = opts.provenance ?? 'mode=min';
+  const provenance = provenanceFlag(opts.provenance ?? 'min');
   // Attestations need an image index; a plain --load into the classic store cannot hold one.
   if (pushed || canMultiPlatform(builder)) {
     args.push(`--provenance=${provenance}`);

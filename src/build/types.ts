@@ -1,6 +1,8 @@
 import type { CredentialOptions } from '../registry/credentials.js';
 
-export type CacheBackend = 'gha' | 'registry' | 'local' | 'none';
+import type { CacheBackend, Provenance } from '../choices.js';
+
+export type { CacheBackend } from '../choices.js';
 
 /** Everything the build stage needs besides the BuildContext: one typed settings object. */
 export interface BuildOptions {
@@ -11,8 +13,8 @@ export interface BuildOptions {
   cachePrefix?: string;
   /** Directory for `cache: local`. */
   cacheDir?: string;
-  /** `mode=min` (default), `mode=max`, or `false`. */
-  provenance?: string;
+  /** `min` (default), `max`, or `false`. */
+  provenance?: Provenance;
   sbom?: boolean;
   /** Labels added to every image (the action's `labels` input), besides the spec's own. */
   labels?: Record<string, string>;

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { UserError } from '../errors.js';
-import type { Flavor } from '../spec/types.js';
+import { parseFlavor, type Flavor } from '../choices.js';
 
 /** The options every command that reads a spec file takes. */
 const SPEC_OPTIONS = {
@@ -29,11 +29,8 @@ export function parseSpecArgs<T extends ParseArgsOptionsConfig>(
   }
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UserError(`${command}: give one spec file; ${usage}`);
-  const flavor = (values as { flavor?: string }).flavor ?? 'generic';
-  if (flavor !== 'generic' && flavor !== 'flyte') {
-    throw new UserError(`${command}: --flavor must be 'generic' or 'flyte', not '${flavor}'`);
-  }
-  return { spec: positionals[0]!, flavor: flavor as Flavor, values };
+  const flavor: Flavor = parseFlavor(`${command}: --flavor`, (values as { flavor?: string }).flavor);
+  return { spec: positionals[0]!, flavor, values };
 }
 
 /** `--insecure-registry HOST[:PORT]`, repeatable: registries reached over plain HTTP (plan and build). */

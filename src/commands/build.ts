@@ -1,13 +1,12 @@
-import { stderrLog, type CacheBackend } from '../build/index.js';
+import { stderrLog } from '../build/index.js';
+import { parseCacheBackend, parseOnUnknown, parseProvenance } from '../choices.js';
 import { UserError } from '../errors.js';
 import { run } from '../run.js';
-import { parseOnUnknown } from '../registry/policy.js';
 import { INSECURE_OPTION, insecureRegistries, parseSpecArgs } from './args.js';
 import type { Command } from './command.js';
 
 const USAGE =
   'usage: imagespec build [--flavor generic|flyte] [--image NAME] [--push|--no-push] [--force] [--registry R] [--insecure-registry HOST]... SPEC';
-const CACHES: CacheBackend[] = ['gha', 'registry', 'local', 'none'];
 
 /** `imagespec build SPEC`: plan → build → push every missing image (all with --force), in build order. */
 export const build: Command = {
@@ -35,7 +34,7 @@ export const build: Command = {
     '  --cache-prefix P         prefix of cache scopes (default imagespec-)',
     '  --builder NAME           buildx builder to use (default: the current one)',
     '  --network MODE           network for RUN steps: default, none or host (overrides builder_options)',
-    '  --provenance VALUE       provenance attestation: mode=min (default), mode=max or false',
+    '  --provenance min|max|false  provenance attestation (default min)',
     '  --sbom                   attach an SBOM attestation',
     '  --on-unknown fail|build|skip  when the registry cannot answer (default fail; build without a registry)',
   ].join('\n'),
@@ -58,11 +57,11 @@ export const build: Command = {
       'on-unknown': { type: 'string' },
       ...INSECURE_OPTION,
     });
-    const cache = (v.cache ?? 'gha') as CacheBackend;
-    if (!CACHES.includes(cache)) throw new UserError(`build: --cache must be one of ${CACHES.join(', ')}`);
+    const cache = parseCacheBackend('build: --cache', v.cache);
+    const provenance = parseProvenance('build: --provenance', v.provenance);
     if (v.push && v['no-push']) throw new UserError('build: give --push or --no-push, not both');
     const insecure = insecureRegistries('build', v);
-    const onUnknown = v['on-unknown'] === undefined ? undefined : parseOnUnknown(v['on-unknown']);
+    const onUnknown = parseOnUnknown('build: --on-unknown', v['on-unknown']);
 
     const report = await run({
       specPath: spec,
@@ -72,7 +71,7 @@ export const build: Command = {
       pushPolicy: async () => ({ push: !v['no-push'] }),
       buildWithoutPush: true,
       force: v.force === true,
-      onUnknown: onUnknown ?? 'fail',
+      onUnknown,
       requirePublic: false,
       extraTags: [],
       build: {
@@ -81,7 +80,7 @@ export const build: Command = {
         ...(v['cache-prefix'] ? { cachePrefix: v['cache-prefix'] } : {}),
         ...(v.builder ? { builder: v.builder } : {}),
         ...(v.network ? { network: v.network } : {}),
-        ...(v.provenance ? { provenance: v.provenance } : {}),
+        provenance,
         ...(v.sbom ? { sbom: true } : {}),
       },
       registryOptions: insecure.length > 0 ? { insecure } : {},

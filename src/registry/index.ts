@@ -30,13 +30,5 @@ export {
   type VisibilityReport,
   type VisibilityOptions,
 } from './visibility.js';
-export {
-  decideBuild,
-  parseOnUnknown,
-  checkRequirePublic,
-  ON_UNKNOWN,
-  type OnUnknown,
-  type BuildDecision,
-  type PublicCheck,
-} from './policy.js';
+export { decideBuild, checkRequirePublic, type BuildDecision, type PublicCheck } from './policy.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';

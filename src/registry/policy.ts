@@ -2,20 +2,9 @@
  * Policies over registry answers, as pure functions: what to do with an image whose existence is
  * `unknown` (`on-unknown`), and whether a pushed image's visibility is acceptable (`require-public`).
  */
-import { UserError } from '../errors.js';
+import type { OnUnknown } from '../choices.js';
 import type { RegistryCheck, UnknownCause } from './existence.js';
 import type { VisibilityReport } from './visibility.js';
-
-export const ON_UNKNOWN = ['fail', 'build', 'skip'] as const;
-export type OnUnknown = (typeof ON_UNKNOWN)[number];
-
-/** Read the `on-unknown` input; empty means `fail`. */
-export function parseOnUnknown(text: string | undefined): OnUnknown {
-  const v = (text ?? '').trim().toLowerCase();
-  if (v === '') return 'fail';
-  if ((ON_UNKNOWN as readonly string[]).includes(v)) return v as OnUnknown;
-  throw new UserError(`on-unknown: '${text}' is not one of ${ON_UNKNOWN.join(', ')}`);
-}
 
 export interface BuildDecision {
   /** build: build and push; skip: use the existing image; fail: stop the step with `message`. */

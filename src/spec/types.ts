@@ -42,7 +42,9 @@ export interface Diagnostic {
   message: string;
 }
 
-export type Flavor = 'generic' | 'flyte';
+import type { Flavor } from '../choices.js';
+
+export type { Flavor };
 export type PythonInstaller = 'uv' | 'pip';
 
 /** flytekit's ImageSpec fields in declaration order. The order is part of the flyte tag (see src/hash). */

@@ -70,7 +70,7 @@ describe('buildArgs', () => {
     const cmd = buildArgs(context(), where, classic, noCache, {
       push: false,
       cache: 'none',
-      provenance: 'mode=max',
+      provenance: 'max',
       sbom: true,
     });
     expect(cmd.args).toContain('--provenance=false');
@@ -81,7 +81,7 @@ describe('buildArgs', () => {
     const cmd = buildArgs(context(), where, classic, noCache, {
       push: true,
       cache: 'none',
-      provenance: 'mode=max',
+      provenance: 'max',
       sbom: true,
     });
     expect(cmd.args).toContain('--provenance=mode=max');

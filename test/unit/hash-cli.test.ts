@@ -164,7 +164,7 @@ describe('imagespec tag and explain', () => {
     const dir = await specDir('flavor', { 'imagespec.yaml': 'name: f\n' });
     const out = await imagespec(dir, 'tag', '--flavor', 'docker', 'imagespec.yaml');
     expect(out.code).toBe(1);
-    expect(out.stderr).toContain("--flavor must be 'generic' or 'flyte'");
+    expect(out.stderr).toContain("--flavor is 'docker'; use one of: generic, flyte");
   });
 
   it('generic: a Dockerfile spec hashes the Dockerfile, the context as sent, build args and target', async () => {

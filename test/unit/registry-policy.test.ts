@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checkRequirePublic, decideBuild, parseOnUnknown } from '../../src/registry/policy.js';
-import { UserError } from '../../src/errors.js';
+import { checkRequirePublic, decideBuild } from '../../src/registry/policy.js';
 import type { RegistryCheck } from '../../src/registry/existence.js';
 
 const image = 'ghcr.io/o/app:abc';
 const unknown: RegistryCheck = { state: 'unknown', cause: 'auth', reason: '401 without credentials' };
 
 describe('on-unknown', () => {
-  it('parses the input, defaulting to fail', () => {
-    expect(parseOnUnknown(undefined)).toBe('fail');
-    expect(parseOnUnknown(' Build ')).toBe('build');
-    expect(() => parseOnUnknown('maybe')).toThrow(UserError);
-    expect(() => parseOnUnknown('maybe')).toThrow('fail, build, skip');
-  });
-
   it('never turns exists or missing into anything else', () => {
     for (const policy of ['fail', 'build', 'skip'] as const) {
       expect(decideBuild(image, { state: 'exists', reason: 'found' }, policy).action).toBe('skip');
