@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { BuildSecret, ImageSpec, PlannedImage } from '../spec/types.js';
 import { byteOrder, escapingLink, listCopyEntry, listTree, toPosix, type ContextFile } from './context.js';
 import { DEFAULT_BASE_IMAGE, DEFAULT_MICROMAMBA_IMAGE, DEFAULT_UV_IMAGE } from './defaults.js';
-import { dockerString, envName, plainToken, shQuote, singleLine, specError, splitArgs } from './quote.js';
+import { dockerString, envName, plainToken, shQuote, specError, splitArgs } from './quote.js';
+import { MAX_LINE_BYTES, execForm } from './dockerfile.js';
 import type { BuildContext, CacheMount, RenderOptions } from './types.js';
 import { userRecord } from '../util/record.js';
 
@@ -189,20 +190,36 @@ export function labels(planned: PlannedImage, opts: RenderOptions): Record<strin
   return out;
 }
 
-/** `LABEL "k"="v" ...` with every key and value quoted. */
+/**
+ * `LABEL "k"="v" ...` with every key and value quoted. Keys follow the spec's rule (letters, digits and
+ * `. _ / -`): BuildKit splits `k=v` at the first `=` before unquoting, so a key holding `=` cannot be written.
+ */
 export function labelLine(spec: ImageSpec, all: Record<string, string>): string {
-  const parts = Object.entries(all).map(
-    ([k, v]) =>
-      `${dockerString(k, { spec, path: `labels.${k}` })}=${dockerString(v, { spec, path: `labels.${k}` })}`,
-  );
+  const parts = Object.entries(all).map(([k, v]) => {
+    const src = { spec, path: `labels.${k}` };
+    if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(k)) {
+      throw specError(src, `${JSON.stringify(k)} is not a valid label key; use letters, digits and . _ / -`);
+    }
+    return `${dockerString(k, src)}=${dockerString(v, src)}`;
+  });
   return `LABEL ${parts.join(' \\\n      ')}`;
 }
 
-/** ENTRYPOINT in exec (JSON array) form: the Dockerfile parser reads it as JSON, the shell never sees it. */
+/**
+ * ENTRYPOINT in exec (JSON array) form: the Dockerfile parser reads it as JSON, the shell never sees it, and
+ * every argument is one JSON string (line breaks escaped), so any value except NUL is kept exactly.
+ */
 export function entrypointLine(spec: ImageSpec): string | undefined {
   if (spec.entrypoint === undefined) return undefined;
-  spec.entrypoint.forEach((e, i) => singleLine(e, { spec, path: `entrypoint[${i}]` }));
-  return `ENTRYPOINT ${JSON.stringify(spec.entrypoint)}`;
+  spec.entrypoint.forEach((e, i) => {
+    if (e.includes('\u0000')) {
+      throw specError(
+        { spec, path: `entrypoint[${i}]` },
+        'contains a NUL character, which a process argument cannot hold; remove it',
+      );
+    }
+  });
+  return `ENTRYPOINT ${execForm(spec.entrypoint)}`;
 }
 
 /** Source URL and revision from the GitHub Actions environment. */
@@ -246,6 +263,15 @@ export function renderedContext(
     warnings: string[];
   },
 ): BuildContext {
+  const longest = Math.max(...parts.dockerfile.split('\n').map((l) => Buffer.byteLength(l, 'utf8') + 1));
+  if (longest > MAX_LINE_BYTES) {
+    throw specError(
+      { spec: planned.spec, path: '' },
+      `the rendered Dockerfile would have a line of ${longest} bytes; BuildKit reads at most ${MAX_LINE_BYTES} ` +
+        'bytes per line. Shorten the longest values (a commands entry), or move a long packages list into a ' +
+        'requirements file',
+    );
+  }
   return {
     planned,
     kind: 'rendered',

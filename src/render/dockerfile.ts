@@ -1,12 +1,50 @@
 /**
  * A tiny Dockerfile writer. It only joins lines: callers pass instruction text whose spec values are
- * already quoted with ./quote.ts. Multi-line RUN steps use `\` continuations, never heredocs.
+ * already quoted with ./quote.ts.
+ *
+ * Every RUN is written in exec (JSON array) form, `RUN [--mount=...] ["/bin/sh", "-c", "<script>"]`, with
+ * the whole script as one JSON string on one physical line. BuildKit's parser never looks for heredocs in
+ * the JSON form, and a JSON string cannot hold a raw line break, so nothing inside a script (a package name,
+ * a `commands` entry) can open a heredoc, continue the line, or start another instruction. The renderer's
+ * own continuation lines carry only mount flags (restricted characters) and ENV/LABEL pairs that begin with
+ * a checked name or a quoted key and end with a closing quote.
  */
+
+/** The shell every rendered RUN uses (the same as Docker's default shell form on Linux). */
+export const SH = ['/bin/sh', '-c'] as const;
+
+/**
+ * BuildKit reads a Dockerfile with Go's `bufio.Scanner`, whose longest line is 64 KiB; longer lines fail the
+ * build with "dockerfile line greater than max allowed size". Rendered lines stay below this.
+ */
+export const MAX_LINE_BYTES = 64 * 1024 - 1;
+
+/**
+ * A JSON string literal holding only printable ASCII: every other character is a `\uXXXX` escape, so no
+ * tool that treats NEL, LINE SEPARATOR or PARAGRAPH SEPARATOR as a line break can split it either.
+ */
+export function jsonString(value: string): string {
+  return JSON.stringify(value).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** An exec-form argument list: `["a", "b"]`. */
+export function execForm(argv: readonly string[]): string {
+  return `[${argv.map(jsonString).join(', ')}]`;
+}
+
+// Mount flags stand unquoted on their own continuation line; only these characters can appear in them.
+const MOUNT_FLAG = /^--mount=[A-Za-z0-9._:@/+,=~-]+$/;
+
 export class DockerfileWriter {
   private readonly blocks: string[][] = [];
 
-  /** Starts a new paragraph (blank line before it) with a comment line. */
+  /** Starts a new paragraph (blank line before it) with a comment line (fixed text, never spec values). */
   section(comment: string): this {
+    if (/[^\x20-\x7e]/.test(comment))
+      throw new Error(`section comment must be one printable line: ${comment}`);
     this.blocks.push([`# ${comment}`]);
     return this;
   }
@@ -19,15 +57,16 @@ export class DockerfileWriter {
   }
 
   /**
-   * A RUN instruction: mount flags first (one per line), then the shell script lines. Script lines are
-   * joined by the continuation, so each must be complete shell up to a separator (`;`, `&&`, `then`, ...).
-   * A part that is blank or starts with `#` stays on the line before it: the Dockerfile parser drops such
-   * lines inside a continuation, which would carry the RUN on into the next instruction.
+   * A RUN instruction in exec form: mount flags first (one per line), then `shell` with the script parts
+   * joined by spaces as its last argument. Each part must be complete shell up to a separator (`;`, `&&`,
+   * `then`, ...), as if the parts were written on one line.
    */
-  run(mounts: string[], script: string[]): this {
-    const [first = '', ...rest] = [...mounts, ...script];
-    const text = rest.reduce((acc, part) => acc + (/^\s*(#|$)/.test(part) ? ' ' : ' \\\n    ') + part, first);
-    return this.line(`RUN ${text}`);
+  run(mounts: readonly string[], script: readonly string[], shell: readonly string[] = SH): this {
+    for (const m of mounts) {
+      if (!MOUNT_FLAG.test(m)) throw new Error(`mount flag with characters a Dockerfile cannot hold: ${m}`);
+    }
+    const argv = execForm([...shell, script.join(' ')]);
+    return this.line(`RUN ${[...mounts, argv].join(' \\\n    ')}`);
   }
 
   text(): string {

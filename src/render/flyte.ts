@@ -70,8 +70,8 @@ export async function renderFlyte(planned: PlannedImage, opts: RenderOptions): P
       'mkdir -p /etc/ssl/certs/ && cp /tmp/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt',
     ],
   );
-  df.line('RUN id -u flytekit || useradd --create-home --shell /bin/bash flytekit');
-  df.line('RUN chown -R flytekit /root && chown -R flytekit /home');
+  df.run([], ['id -u flytekit || useradd --create-home --shell /bin/bash flytekit']);
+  df.run([], ['chown -R flytekit /root && chown -R flytekit /home']);
 
   // Python: python_exec as given, else a micromamba env with python_version and the conda packages.
   let pythonExec: string;
@@ -191,7 +191,7 @@ export async function renderFlyte(planned: PlannedImage, opts: RenderOptions): P
   }
 
   df.section('User').line('WORKDIR /root').line('SHELL ["/bin/bash", "-c"]').line('USER flytekit');
-  df.line('RUN mkdir -p $HOME && \\\n    echo "export PATH=$PATH" >> $HOME/.profile');
+  df.run([], ['mkdir -p $HOME && echo "export PATH=$PATH" >> $HOME/.profile'], ['/bin/bash', '-c']);
   const allLabels = labels(planned, opts);
   df.line(labelLine(spec, allLabels));
   df.line('# Set last, so a change of the spec id invalidates only this layer');

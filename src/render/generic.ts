@@ -245,7 +245,7 @@ export async function renderGeneric(planned: PlannedImage, opts: RenderOptions):
   if (spec.commands.length > 0) {
     df.section('Commands');
     spec.commands.forEach((cmd, i) => {
-      // Commands are shell by design; they only have to stay on their own RUN line.
+      // Commands are shell by design; exec form keeps each one inside its own RUN, whatever it holds.
       commandLine(cmd, { spec, path: `commands[${i}]` });
       df.run(
         mounted.map((m) => m.mount),

@@ -1,7 +1,8 @@
 /**
  * Quoting for spec values that end up in a Dockerfile. Every spec value the renderer writes goes through
  * one of these functions, so a value stays data: it can never start a new instruction, end a RUN line,
- * or add shell syntax.
+ * or add shell syntax. RUN scripts are then written in exec form (./dockerfile.ts), which BuildKit never
+ * reads for heredocs or continuations.
  *
  * Written by hand because the rules are Dockerfile-specific: a literal line break ends an instruction
  * whatever the quoting (so it is rejected, not escaped), ENV and LABEL values are expanded by the
@@ -67,20 +68,14 @@ export function singleLine(value: string, src: ValueSource): string {
 }
 
 /**
- * A `commands` entry: shell by design, but it has to end its own RUN line. Besides line breaks, a trailing
- * backslash (BuildKit continues any line ending in `\\` plus blanks, however many backslashes) would join
- * the next instruction to the command.
+ * A `commands` entry: shell by design. It is written as the script of an exec-form RUN (one JSON string),
+ * so line breaks, heredocs, trailing backslashes and `#` are the shell's business and cannot reach the
+ * Dockerfile parser. Only what a process argument cannot carry (NUL) and an empty command are refused.
  */
 export function commandLine(value: string, src: ValueSource): string {
-  singleLine(value, src);
+  if (value.includes('\u0000'))
+    fail(src, 'the command contains a NUL character, which a process argument cannot hold; remove it');
   if (value.trim() === '') fail(src, 'the command is empty; remove it');
-  if (/\\[ \t]*$/.test(value)) {
-    fail(
-      src,
-      `the command ${JSON.stringify(value)} ends with a backslash, which would continue the RUN line into ` +
-        'the next Dockerfile instruction; remove the trailing backslash (each command is one line)',
-    );
-  }
   return value;
 }
 

@@ -18,6 +18,7 @@ import {
   type Document,
   type Node,
 } from 'yaml';
+import { excerpt } from './excerpt.js';
 import type { Diagnostic, PyDict, PyValue, SourcePos } from './types.js';
 import {
   ConstructError,
@@ -256,7 +257,7 @@ class PyValueBuilder {
           this.error(
             keyPos,
             valuePath,
-            `duplicate key ${typeof key === 'string' ? key : displayValue(key)}; remove one of them (PyYAML would silently keep only the last)`,
+            `duplicate key ${typeof key !== 'string' ? displayValue(key) : /^[\x20-\x7e]{0,40}$/.test(key) ? key : excerpt(key)}; remove one of them (PyYAML would silently keep only the last)`,
           );
         }
         const entry = dict.entries[seen.i];
@@ -333,7 +334,8 @@ export function parseSpecText(file: string, text: string): { doc?: SpecDocument;
 
 function describe(value: PyValue): string {
   if (Array.isArray(value)) return 'a list';
-  return displayValue(value);
+  if (typeof value === 'string') return excerpt(value);
+  return excerpt(displayValue(value));
 }
 
 /** Read and parse a spec file. Unreadable or missing files become a diagnostic at 1:1. */

@@ -9,6 +9,7 @@ import type { SpecDocument } from './load.js';
 import { childPath } from './load.js';
 import { didYouMean } from './suggest.js';
 import { FLYTEKIT_FIELDS, type Diagnostic, type PyValue, type SourcePos } from './types.js';
+import { excerpt } from './excerpt.js';
 import { displayValue, pyTypeName } from './yaml11.js';
 import { userRecord } from '../util/record.js';
 
@@ -90,14 +91,14 @@ export function typingFix(
     return plain && text === '' ? 'it is empty; give a value or remove the line' : 'it is null';
   if (Array.isArray(value)) return 'it is a list';
   if (typeof value === 'object' && value.type === 'dict') return 'it is a mapping';
-  if (typeof value === 'string') return `it is the string ${JSON.stringify(value)}`;
+  if (typeof value === 'string') return `it is the string ${excerpt(value)}`;
   if (!plain || text === undefined) return `it is ${pyTypeName(value)} (${displayValue(value)})`;
   let reads: string;
   if (typeof value === 'boolean') reads = `the boolean ${displayValue(value)}`;
   else if (typeof value === 'bigint' || typeof value === 'number') {
     reads = displayValue(value) === text ? 'a number' : `the number ${displayValue(value)}`;
   } else reads = value.type === 'date' ? 'a date' : 'a timestamp';
-  return `write ${JSON.stringify(text)} (unquoted, ${text} reads as ${reads})`;
+  return `write ${excerpt(text)} (unquoted, ${text} reads as ${reads})`;
 }
 
 function hintOf(e: ErrorObject): string | undefined {
@@ -232,7 +233,7 @@ function schemaMessages(doc: SpecDocument, errors: ErrorObject[], context: Error
       push(
         nodePos(keyPath, true),
         keyPath,
-        `${name} key ${JSON.stringify(e.propertyName)} ${hint ?? 'is not allowed'}`,
+        `${name} key ${excerpt(e.propertyName)} ${hint ?? 'is not allowed'}`,
       );
       continue;
     }
@@ -259,7 +260,7 @@ function schemaMessages(doc: SpecDocument, errors: ErrorObject[], context: Error
         const noun = expected.map((t) => NOUN[String(t)] ?? String(t)).join(' or ');
         let fix = typingFix(value, node?.text, node?.plain);
         if (expected[0] === 'array' && typeof value === 'string') {
-          fix = `write it as a list: [${JSON.stringify(value)}]`;
+          fix = `write it as a list: [${excerpt(value)}]`;
         }
         push(nodePos(path), path, `${name} must be ${noun}${fix ? `; ${fix}` : ''}`);
         break;
@@ -267,7 +268,7 @@ function schemaMessages(doc: SpecDocument, errors: ErrorObject[], context: Error
       case 'enum': {
         const allowed = (params.allowedValues as unknown[]).filter((v) => v !== null).map(String);
         const lower = [...new Set(allowed.map((v) => v.toLowerCase()))];
-        const got = typeof value === 'string' ? JSON.stringify(value) : displayValue(value ?? null);
+        const got = typeof value === 'string' ? excerpt(value) : excerpt(displayValue(value ?? null));
         const suggestion = typeof value === 'string' ? didYouMean(value, lower) : '';
         push(nodePos(path), path, `${name} must be one of ${lower.join(', ')}; got ${got}${suggestion}`);
         break;
@@ -306,7 +307,7 @@ function schemaMessages(doc: SpecDocument, errors: ErrorObject[], context: Error
         push(
           nodePos(path),
           path,
-          `${name} ${hint ?? `must match ${String(params.pattern)}`}; got ${JSON.stringify(value)}`,
+          `${name} ${hint ?? `must match ${String(params.pattern)}`}; got ${typeof value === 'string' ? excerpt(value) : excerpt(displayValue(value ?? null))}`,
         );
         break;
       default:

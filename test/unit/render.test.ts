@@ -50,9 +50,9 @@ describe('generic flavor', () => {
       '-m pip install',
       'COPY copy/ /root/',
       'COPY source/ /root/',
-      'RUN echo built > /built',
+      'RUN ["/bin/sh", "-c", "echo built > /built"]',
       'ENV MODE="prod"',
-      'ENTRYPOINT ["python","main.py"]',
+      'ENTRYPOINT ["python", "main.py"]',
       'LABEL ',
     ].map((n) => indexOf(df, n));
     expect([...order].sort((a, b) => a - b)).toEqual(order);
@@ -120,7 +120,7 @@ describe('generic flavor', () => {
       .dockerfile;
     expect(df).toContain('--mount=from=ghcr.io/astral-sh/uv:0.5.1,source=/uv,target=/usr/local/bin/uv');
     expect(df).toContain('--mount=type=cache,id=imagespec-uv,target=/root/.cache/uv,sharing=locked');
-    expect(df).toContain('uv pip install --python "$py"');
+    expect(df).toContain('uv pip install --python \\"$py\\"');
     expect(df).toContain('--index-url https://idx/simple');
     expect(df).toContain('uv venv --system-site-packages');
     const custom = await renderBuild(
@@ -248,7 +248,12 @@ describe('flyte flavor', () => {
     expect(df).toContain('FROM ghcr.io/astral-sh/uv:0.5.1 AS uv');
     expect(df).toContain('FROM mambaorg/micromamba:2.0.3-debian12-slim AS micromamba');
     expect(df).toContain('FROM debian:bookworm-slim');
-    expect(df).toContain('RUN id -u flytekit || useradd --create-home --shell /bin/bash flytekit');
+    expect(df).toContain(
+      'RUN ["/bin/sh", "-c", "id -u flytekit || useradd --create-home --shell /bin/bash flytekit"]',
+    );
+    expect(df).toContain(
+      'RUN ["/bin/bash", "-c", "mkdir -p $HOME && echo \\"export PATH=$PATH\\" >> $HOME/.profile"]',
+    );
     expect(df).toContain("'python=3.11'".replace(/'/g, ''));
     expect(df).toContain('PYTHONPATH="/root"');
     expect(df).toContain('uv pip install');

@@ -286,6 +286,22 @@ const EXPECTED: Record<string, { kind: Kind; diagnostics: Array<[number, number,
       [3, 16, 'labels["org.example"] must not contain newlines or control characters; got "a\\nb"'],
     ],
   },
+  'line-separators.yaml': {
+    kind: 'schema',
+    diagnostics: [
+      [
+        2,
+        12,
+        'packages[0] must be a single line without control characters (newline, tab, NUL); got "numpy\\u2028RUN id"',
+      ],
+      [
+        3,
+        16,
+        'apt_packages[0] must be an apt package name, optionally with =VERSION or /RELEASE (letters, digits, + . : = ~ _ / * -); got "git\\u0085RUN id"',
+      ],
+      [5, 6, 'env.A must not contain newlines or control characters; got "x\\u2029y"'],
+    ],
+  },
   'lock-with-packages.yaml': {
     kind: 'schema',
     diagnostics: [
