@@ -278,7 +278,8 @@ describe('imagespec build', () => {
      * comes from the remote cache, only the layer download (`sha256:... done`) and never runs the command.
      */
     const stepCached = (log: string, step: string): boolean => {
-      const vertex = new RegExp(`#(\\d+) \\[[^\\]]+\\] RUN echo ${step}`).exec(log);
+      // Rendered RUN steps are exec form: BuildKit names the step `RUN ["/bin/sh", "-c", "echo ..."]`.
+      const vertex = new RegExp(`#(\\d+) \\[[^\\]]+\\] RUN \\["/bin/sh", "-c", "echo ${step}`).exec(log);
       expect(vertex, step).not.toBeNull();
       const body = log
         .split('\n')
@@ -300,7 +301,9 @@ describe('imagespec build', () => {
     expect(stepCached(warm.stderr, `first-${run}`)).toBe(true);
     expect(stepCached(warm.stderr, `second-${run}`)).toBe(true);
     expect(warm.stderr).toMatch(/importing cache manifest from gha/);
-    expect(warm.stderr).not.toContain(`#${/#(\d+) \[[^\]]+\] RUN echo second/.exec(warm.stderr)![1]} 0.`);
+    expect(warm.stderr).not.toContain(
+      `#${/#(\d+) \[[^\]]+\] RUN \["\/bin\/sh", "-c", "echo second/.exec(warm.stderr)![1]} 0.`,
+    );
   });
 
   it('refuses gha cache service v2 on a buildx that cannot speak it, warns and still builds', async () => {
