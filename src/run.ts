@@ -7,13 +7,12 @@ import { performance } from 'node:perf_hooks';
 import type { BuildLog, BuildOptions, BuildResult } from './build/index.js';
 import { UserError, errorMessage } from './errors.js';
 import { registriesOf } from './registry/reference.js';
-import { checkPlanned, planTags } from './pipeline.js';
+import { checkPlanned, planTags, type PlanEntry } from './pipeline.js';
 import {
   RegistryClient,
   checkExistence,
   checkRequirePublic,
   checkVisibility,
-  decideBuild,
   type ExplicitLogin,
   type RegistryOptions,
   type VisibilityOptions,
@@ -22,6 +21,7 @@ import {
 import type { BuildContext } from './render/types.js';
 import type { ImageReport, RunReport } from './report/types.js';
 import type { Flavor, OnUnknown } from './choices.js';
+import { decideImage, type DecisionSettings } from './decide.js';
 import type { PlannedImage } from './spec/types.js';
 import { mountsRan } from './mount-cache/index.js';
 import type { MountCacheRunner } from './mount-cache/run.js';
@@ -107,10 +107,50 @@ async function pushedMeanwhile(
   return true;
 }
 
-export async function run(settings: RunSettings): Promise<RunReport> {
-  const { log } = settings;
-  const notes: string[] = [];
+/**
+ * Decides for every image before building any, so an unknown answer under `on-unknown: fail` pushes
+ * nothing: every refusal is thrown together.
+ */
+function decideAll(
+  entries: PlanEntry[],
+  settings: DecisionSettings,
+  log: BuildLog,
+): { reports: ImageReport[]; toBuild: Set<string> } {
+  const decided = entries.map(({ planned, existence }) => ({
+    report: newReport(planned, existence),
+    decision: decideImage(
+      { reference: planned.reference, hasRegistry: planned.registry !== undefined, existence },
+      settings,
+    ),
+  }));
+  const failures = decided.filter((d) => d.decision.action === 'fail').map((d) => d.decision.reason);
+  if (failures.length > 0) throw new UserError(failures.join('\n'));
+  const toBuild = new Set<string>();
+  for (const { report, decision } of decided) {
+    report.reason = decision.reason;
+    if (decision.warning) {
+      log.warning(decision.warning);
+      report.warnings.push(decision.warning);
+    }
+    if (decision.action === 'build') toBuild.add(report.id);
+    log.info(
+      `${report.reference}: ${decision.action === 'build' ? 'building' : 'skipping'} (${report.reason})`,
+    );
+  }
+  return { reports: decided.map((d) => d.report), toBuild };
+}
 
+/** The registry side of a run, fixed once the push policy has answered. */
+interface RunContext {
+  client: RegistryClient;
+  registryOptions: RegistryOptions;
+  push: PushDecision;
+}
+
+/** Plan (hash), ask the push policy about the target registries, and check every tag. */
+async function planAndCheck(
+  settings: RunSettings,
+): Promise<{ planned: PlannedImage[]; entries: PlanEntry[]; run: RunContext }> {
   const planned = await planTags(settings.specPath, {
     flavor: settings.flavor,
     withParents: true,
@@ -119,63 +159,25 @@ export async function run(settings: RunSettings): Promise<RunReport> {
     ...(settings.platforms ? { platforms: settings.platforms } : {}),
   });
   const registries = registriesOf(planned.map((p) => (p.registry ? p.reference : undefined)));
-  const decision = await settings.pushPolicy(registries);
-  if (decision.reason) notes.push(decision.reason);
+  const push = await settings.pushPolicy(registries);
   const registryOptions: RegistryOptions = {
     ...settings.registryOptions,
-    explicit: [...(settings.registryOptions.explicit ?? []), ...(decision.logins ?? [])],
+    explicit: [...(settings.registryOptions.explicit ?? []), ...(push.logins ?? [])],
   };
   const client = new RegistryClient(registryOptions);
   const entries = await checkPlanned(planned, client);
+  return { planned, entries, run: { client, registryOptions, push } };
+}
 
-  // Decide for every image before building any, so an unknown answer under `fail` pushes nothing.
-  const reports: ImageReport[] = [];
-  const toBuild = new Set<string>();
-  const failures: string[] = [];
-  for (const { planned: p, existence } of entries) {
-    const report = newReport(p, existence);
-    reports.push(report);
-    const hasRegistry = p.registry !== undefined;
-    if (settings.force) {
-      report.reason = existence.state === 'exists' ? 'force: rebuilding an existing tag' : 'force';
-      toBuild.add(p.spec.id);
-      continue;
-    }
-    // Without pushing, building an image of unknown state harms nothing and proves the spec builds.
-    const policy = hasRegistry && decision.push ? settings.onUnknown : 'build';
-    const choice = decideBuild(p.reference, existence, policy);
-    if (choice.action === 'fail') {
-      failures.push(choice.message);
-      continue;
-    }
-    if (choice.warning) {
-      log.warning(choice.message);
-      report.warnings.push(choice.message);
-    }
-    if (choice.action === 'skip') {
-      report.reason =
-        existence.state === 'exists' ? 'exists' : 'existence unknown; skipped by on-unknown: skip';
-    } else {
-      report.reason =
-        existence.state === 'missing'
-          ? `spec changed or first build: ${existence.reason}`
-          : hasRegistry
-            ? `existence unknown; built by on-unknown: build`
-            : 'no registry: built locally';
-      toBuild.add(p.spec.id);
-    }
-  }
-  if (failures.length > 0) throw new UserError(failures.join('\n'));
-  for (const r of reports)
-    log.info(`${r.reference}: ${toBuild.has(r.id) ? 'building' : 'skipping'} (${r.reason})`);
-
-  const canPush = decision.push;
-  if (!canPush && !settings.buildWithoutPush) {
-    for (const r of reports) {
-      if (toBuild.delete(r.id)) r.reason = `${r.reason}; not built: ${decision.reason ?? 'pushing is off'}`;
-    }
-  }
-
+/** Render and build the images chosen, in build order, with the cache-mount hooks around each build. */
+async function buildAll(
+  planned: PlannedImage[],
+  toBuild: Set<string>,
+  reports: ImageReport[],
+  settings: RunSettings,
+  run: RunContext,
+): Promise<void> {
+  const { log } = settings;
   // Rendering, building and tagging are imported when there is something to do (see scripts/build.mjs):
   // a run whose images all exist never loads them.
   const contexts: BuildContext[] = [];
@@ -186,9 +188,9 @@ export async function run(settings: RunSettings): Promise<RunReport> {
   }
   const buildOptions: BuildOptions = {
     ...settings.build,
-    credentials: { ...settings.build.credentials, explicit: registryOptions.explicit ?? [] },
-    ...(registryOptions.insecure ? { insecure: registryOptions.insecure } : {}),
-    push: canPush,
+    credentials: { ...settings.build.credentials, explicit: run.registryOptions.explicit ?? [] },
+    ...(run.registryOptions.insecure ? { insecure: run.registryOptions.insecure } : {}),
+    push: run.push.push,
     log,
   };
   const env = settings.build.env ?? process.env;
@@ -198,7 +200,7 @@ export async function run(settings: RunSettings): Promise<RunReport> {
   for (const ctx of contexts) {
     const report = reports.find((r) => r.id === ctx.planned.spec.id)!;
     const started = performance.now();
-    if (await pushedMeanwhile(client, ctx.planned, report, canPush && !settings.force)) continue;
+    if (await pushedMeanwhile(run.client, ctx.planned, report, run.push.push && !settings.force)) continue;
     const mounts =
       settings.mountCache && builder ? await settings.mountCache.before(ctx, builder.name) : undefined;
     const result = await building!.buildImage(ctx, builder!, buildOptions);
@@ -215,17 +217,23 @@ export async function run(settings: RunSettings): Promise<RunReport> {
     }
     report.durationMs = performance.now() - started;
   }
+}
 
+/**
+ * For every image in the registry after this run (pushed now, or there before; a forced local build does not
+ * remove it): the extra tags, then visibility and `require-public`. Returns the require-public failures.
+ */
+async function publishAll(reports: ImageReport[], settings: RunSettings, run: RunContext): Promise<string[]> {
+  const failures: string[] = [];
   for (const report of reports) {
-    // In the registry after this run: pushed now, or there before (a forced local build does not remove it).
     if (!report.pushed && report.existence.state !== 'exists') continue;
     const digest = report.digest ?? report.existence.digest;
-    if (settings.extraTags.length > 0 && canPush && digest) {
+    if (settings.extraTags.length > 0 && run.push.push && digest) {
       try {
         const { applyExtraTags } = await import('./publish/tags.js');
         report.extraTags = await applyExtraTags(report, digest, settings.extraTags, {
-          ...registryOptions,
-          mask: (s) => log.setSecret(s),
+          ...run.registryOptions,
+          mask: (s) => settings.log.setSecret(s),
         });
       } catch (err) {
         throw new UserError(
@@ -236,7 +244,7 @@ export async function run(settings: RunSettings): Promise<RunReport> {
     if (settings.visibility === false) continue;
     let visibility: VisibilityReport;
     try {
-      visibility = await checkVisibility(client, report.reference, settings.visibility);
+      visibility = await checkVisibility(run.client, report.reference, settings.visibility);
     } catch (err) {
       visibility = { visibility: 'unknown', reason: errorMessage(err) };
     }
@@ -245,7 +253,26 @@ export async function run(settings: RunSettings): Promise<RunReport> {
     const check = checkRequirePublic(report.reference, visibility, settings.requirePublic);
     if (!check.ok) failures.push(check.message);
   }
-  const result: RunReport = { images: reports, notes };
+  return failures;
+}
+
+/** One whole run: plan and check, decide for every image, build the chosen ones, publish, report. */
+export async function run(settings: RunSettings): Promise<RunReport> {
+  const { planned, entries, run } = await planAndCheck(settings);
+  const { reports, toBuild } = decideAll(
+    entries,
+    {
+      force: settings.force,
+      onUnknown: settings.onUnknown,
+      canPush: run.push.push,
+      buildWithoutPush: settings.buildWithoutPush,
+      ...(run.push.reason ? { pushOffReason: run.push.reason } : {}),
+    },
+    settings.log,
+  );
+  await buildAll(planned, toBuild, reports, settings, run);
+  const failures = await publishAll(reports, settings, run);
+  const result: RunReport = { images: reports, notes: run.push.reason ? [run.push.reason] : [] };
   if (failures.length > 0) throw new RunFailure(failures.join('\n'), result);
   return result;
 }

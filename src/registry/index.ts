@@ -30,5 +30,5 @@ export {
   type VisibilityReport,
   type VisibilityOptions,
 } from './visibility.js';
-export { decideBuild, checkRequirePublic, type BuildDecision, type PublicCheck } from './policy.js';
+export { decideUnknown, checkRequirePublic, type UnknownDecision, type PublicCheck } from './policy.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';

@@ -6,13 +6,11 @@ import type { OnUnknown } from '../choices.js';
 import type { RegistryCheck, UnknownCause } from './existence.js';
 import type { VisibilityReport } from './visibility.js';
 
-export interface BuildDecision {
-  /** build: build and push; skip: use the existing image; fail: stop the step with `message`. */
-  action: 'build' | 'skip' | 'fail';
-  /** What to tell the user; for `fail` and for policy-driven build/skip it explains the unknown answer. */
+export interface UnknownDecision {
+  /** build: build and push; skip: use the image assumed to exist; fail: stop the step with `message`. */
+  action: OnUnknown;
+  /** What to tell the user: the unknown answer, the policy applied and, for `fail`, the fix. */
   message: string;
-  /** True when the message should be shown as a warning (an `unknown` answer turned into build or skip). */
-  warning: boolean;
 }
 
 const ADVICE: Record<UnknownCause, string> = {
@@ -29,25 +27,23 @@ const ADVICE: Record<UnknownCause, string> = {
     "Set 'registry' in the spec (or the registry input) so the image can be looked up and pushed.",
 };
 
-/** Decide what to do with an image given the registry's answer and the `on-unknown` policy. */
-export function decideBuild(image: string, check: RegistryCheck, policy: OnUnknown): BuildDecision {
-  if (check.state === 'exists')
-    return { action: 'skip', message: `${image} exists; not rebuilding`, warning: false };
-  if (check.state === 'missing')
-    return { action: 'build', message: `${check.reason}; building`, warning: false };
+/** What the `on-unknown` policy does with an image the registry could not answer for, and the words for it. */
+export function decideUnknown(
+  image: string,
+  check: Pick<RegistryCheck, 'cause' | 'reason'>,
+  policy: OnUnknown,
+): UnknownDecision {
   const advice = ADVICE[check.cause ?? 'server'];
   switch (policy) {
     case 'build':
       return {
         action: 'build',
         message: `Cannot tell whether ${image} exists (${check.reason}); building it because on-unknown is 'build'.`,
-        warning: true,
       };
     case 'skip':
       return {
         action: 'skip',
         message: `Cannot tell whether ${image} exists (${check.reason}); assuming it does because on-unknown is 'skip'. ${advice}`,
-        warning: true,
       };
     case 'fail':
       return {
@@ -55,7 +51,6 @@ export function decideBuild(image: string, check: RegistryCheck, policy: OnUnkno
         message:
           `Cannot tell whether ${image} exists: ${check.reason}. ${advice} ` +
           "To proceed anyway, set on-unknown to 'build' (build and push) or 'skip' (assume it exists).",
-        warning: false,
       };
   }
 }

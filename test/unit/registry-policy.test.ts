@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkRequirePublic, decideBuild } from '../../src/registry/policy.js';
+import { checkRequirePublic, decideUnknown } from '../../src/registry/policy.js';
 import type { RegistryCheck } from '../../src/registry/existence.js';
 
 const image = 'ghcr.io/o/app:abc';
 const unknown: RegistryCheck = { state: 'unknown', cause: 'auth', reason: '401 without credentials' };
 
 describe('on-unknown', () => {
-  it('never turns exists or missing into anything else', () => {
-    for (const policy of ['fail', 'build', 'skip'] as const) {
-      expect(decideBuild(image, { state: 'exists', reason: 'found' }, policy).action).toBe('skip');
-      expect(decideBuild(image, { state: 'missing', reason: '404' }, policy).action).toBe('build');
-    }
-  });
-
   it('fails by default, saying why and how to fix credentials', () => {
-    const d = decideBuild(image, unknown, 'fail');
+    const d = decideUnknown(image, unknown, 'fail');
     expect(d.action).toBe('fail');
     expect(d.message).toContain('401 without credentials');
     expect(d.message).toContain('docker/login-action');
@@ -23,14 +16,16 @@ describe('on-unknown', () => {
   });
 
   it('gives advice that fits the failure', () => {
-    const d = decideBuild(image, { state: 'unknown', cause: 'timeout', reason: 'no answer' }, 'fail');
+    const d = decideUnknown(image, { cause: 'timeout', reason: 'no answer' }, 'fail');
     expect(d.message).toContain('did not answer in time');
     expect(d.message).not.toContain('docker/login-action');
   });
 
-  it('builds or skips with a warning', () => {
-    expect(decideBuild(image, unknown, 'build')).toMatchObject({ action: 'build', warning: true });
-    expect(decideBuild(image, unknown, 'skip')).toMatchObject({ action: 'skip', warning: true });
+  it('builds or skips, saying which policy did it', () => {
+    expect(decideUnknown(image, unknown, 'build')).toMatchObject({ action: 'build' });
+    expect(decideUnknown(image, unknown, 'build').message).toContain("because on-unknown is 'build'");
+    expect(decideUnknown(image, unknown, 'skip')).toMatchObject({ action: 'skip' });
+    expect(decideUnknown(image, unknown, 'skip').message).toContain("because on-unknown is 'skip'");
   });
 });
 
@@ -60,11 +55,7 @@ describe('require-public', () => {
 
 describe('images without a registry', () => {
   it('advise setting a registry', () => {
-    const d = decideBuild(
-      'app:abc',
-      { state: 'unknown', cause: 'no-registry', reason: 'no registry is set' },
-      'fail',
-    );
+    const d = decideUnknown('app:abc', { cause: 'no-registry', reason: 'no registry is set' }, 'fail');
     expect(d.message).toContain("Set 'registry' in the spec");
   });
 });
