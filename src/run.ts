@@ -23,7 +23,6 @@ import type { ImageReport, RunReport } from './report/types.js';
 import type { Flavor, OnUnknown } from './choices.js';
 import { decideImage, type DecisionSettings } from './decide.js';
 import type { PlannedImage } from './spec/types.js';
-import { mountsRan } from './mount-cache/index.js';
 import type { MountCacheRunner } from './mount-cache/run.js';
 
 export interface RunSettings {
@@ -210,6 +209,7 @@ async function buildAll(
     report.cache = cacheLine(result);
     report.warnings.push(...result.warnings);
     if (mounts && settings.mountCache) {
+      const { mountsRan } = await import('./mount-cache/index.js');
       const line = await settings.mountCache.after(mounts, mountsRan(result.cache));
       report.cache = `${report.cache}; ${line.summary}`;
       report.warnings.push(...line.warnings);

@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 /** One row of a benchmark's report. */
 export interface BenchRow {
   label: string;
-  seconds: number;
+  /** Median wall time; absent for rows that report a size. */
+  seconds?: number;
   mibPerSecond?: number;
   /** Throughput relative to the baseline measured in the same run (>1: faster than the baseline). */
   ratio?: number;

@@ -13,7 +13,7 @@ if (rest[0] === '--measure') {
   for (const r of rows) {
     table.push([
       r.label,
-      r.seconds.toFixed(2),
+      r.seconds === undefined ? '' : r.seconds.toFixed(2),
       r.mibPerSecond === undefined ? '' : r.mibPerSecond.toFixed(0),
       r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`,
       r.peakRssMiB === undefined ? '' : r.peakRssMiB.toFixed(0),

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { UserError } from '../errors.js';
-import { parseSize } from '../mount-cache/index.js';
+import { parseSize } from '../mount-cache/size.js';
 import {
   parseCacheBackend,
   parseChoice,

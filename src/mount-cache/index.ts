@@ -4,6 +4,7 @@ import type { CacheReport } from '../build/types.js';
 import { errorMessage } from '../errors.js';
 import { extractMount, injectMount, type MountCopyOptions } from './copy.js';
 import type { MountCacheKey } from './keys.js';
+import { formatBytes } from './size.js';
 
 export { mountCacheKey, type CacheMount, type MountCacheKey } from './keys.js';
 export type { MountCopyOptions, DockerRunner } from './copy.js';
@@ -140,24 +141,7 @@ export async function saveMountCaches(
   return { savedKeys, savedBytes, warnings };
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-
-/** Parses a size such as `2GB`, `512MiB` or `1000000` (bytes). */
-export function parseSize(text: string): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?\s*$/i.exec(text);
-  if (!match) return undefined;
-  const power = ' KMGT'.indexOf((match[2] ?? '').toUpperCase() || ' ');
-  return Math.round(Number(match[1]) * 1024 ** power);
-}
+export { formatBytes, parseSize } from './size.js';
 
 /**
  * Whether the build ran a step that fills a cache mount. When every such step came from the layer cache
