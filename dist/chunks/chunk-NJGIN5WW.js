@@ -1,0 +1,3 @@
+import { createRequire as __imagespecCreateRequire } from 'node:module'; const require = __imagespecCreateRequire(import.meta.url);
+function formatBytes(bytes){let units=["B","KiB","MiB","GiB","TiB"],value=bytes,unit=0;for(;value>=1024&&unit<units.length-1;)value/=1024,unit++;return`${unit===0?value:value.toFixed(1)} ${units[unit]}`}function parseSize(text){let match=/^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?\s*$/i.exec(text);if(!match)return;let power=" KMGT".indexOf((match[2]??"").toUpperCase()||" ");return Math.round(Number(match[1])*1024**power)}export{formatBytes,parseSize};
+//# sourceMappingURL=chunk-NJGIN5WW.js.map
