@@ -5,6 +5,10 @@
 //       `## [X.Y.Z] - YYYY-MM-DD`, or, for a pre-release version such as 1.1.0-dev, the `## [Unreleased]` section.
 //       Also checks the changelog's shape. Part of `npm run lint`.
 //
+//   node scripts/release-check.mjs dist
+//       dist/, deleted and rebuilt with `npm run build`, is byte-identical to the committed one (a committed file
+//       the build no longer makes counts as a difference). Run by .github/workflows/check-dist.yml.
+//
 //   node scripts/release-check.mjs tag vX.Y.Z [--branch REF] [--notes-file FILE]
 //       Everything the release workflow checks before publishing the tag checked out at HEAD: the tag names
 //       HEAD, the work tree is clean, package.json's version is X.Y.Z, the changelog has a dated section for it,
@@ -137,6 +141,23 @@ function gitOk(...args) {
 }
 
 /**
+ * Rebuilds dist/ from scratch and compares it with the committed one; problems name the files that differ.
+ * @param {string} what which commit, for the message
+ * @param {string} then what to do after committing dist/
+ */
+function checkDist(what, then) {
+  // From an empty dist/, so a committed file the build no longer makes shows up as deleted.
+  rmSync('dist', { recursive: true, force: true });
+  const build = spawnSync('npm', ['run', 'build'], { encoding: 'utf8' });
+  if (build.status !== 0) return [`npm run build failed:\n${build.stdout}${build.stderr}`];
+  const changed = git('status', '--porcelain', '--untracked-files=all', '--', 'dist');
+  if (!changed) return [];
+  return [
+    `dist/ differs from what npm run build makes ${what}; run npm run build, commit dist/ ${then}:\n${changed}`,
+  ];
+}
+
+/**
  * The release checks for a tag at HEAD.
  * @param {string} tag
  * @param {{ branch?: string }} options
@@ -181,21 +202,7 @@ function checkTag(tag, options) {
   }
 
   // dist/ must be exactly what the build makes from this commit: the action runs dist/, not src/.
-  if (!dirty) {
-    // From an empty dist/, so a committed file the build no longer makes shows up as deleted.
-    rmSync('dist', { recursive: true, force: true });
-    const build = spawnSync('npm', ['run', 'build'], { encoding: 'utf8' });
-    if (build.status !== 0) {
-      problems.push(`npm run build failed:\n${build.stdout}${build.stderr}`);
-    } else {
-      const changed = git('status', '--porcelain', '--untracked-files=all', '--', 'dist');
-      if (changed) {
-        problems.push(
-          `dist/ differs from what npm run build makes of ${tag}; run npm run build, commit dist/ and tag again:\n${changed}`,
-        );
-      }
-    }
-  }
+  if (!dirty) problems.push(...checkDist(`of ${tag}`, 'and tag again'));
 
   // The major tag follows the highest stable release of its major version: a fix released for an older minor
   // line does not move it back.
@@ -228,6 +235,12 @@ function main(argv) {
     const problems = checkChangelog();
     if (problems.length > 0) fail(problems);
     console.log(`release-check: CHANGELOG.md describes version ${packageVersion().version}`);
+    return;
+  }
+  if (command === 'dist' && rest.length === 0) {
+    const problems = checkDist('of this commit', 'and push');
+    if (problems.length > 0) fail(problems);
+    console.log('release-check: dist/ is what npm run build makes');
     return;
   }
   if (command === 'tag' && rest.length >= 1) {
@@ -263,7 +276,7 @@ function main(argv) {
     );
     return;
   }
-  fail(['usage: release-check.mjs changelog | tag vX.Y.Z [--branch REF] [--notes-file FILE]']);
+  fail(['usage: release-check.mjs changelog | dist | tag vX.Y.Z [--branch REF] [--notes-file FILE]']);
 }
 
 main(process.argv.slice(2));

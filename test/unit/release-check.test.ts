@@ -147,6 +147,9 @@ describe('release-check tag (the release workflow dry-run on a local clone)', { 
     });
     // Rebuilding changed nothing.
     expect(git('status', '--porcelain')).toBe('');
+    const pr = check('dist');
+    expect(pr.stderr).toBe('');
+    expect(pr.status).toBe(0);
   });
 
   it('fails when a committed dist/ file differs from the build', () => {
@@ -169,6 +172,12 @@ describe('release-check tag (the release workflow dry-run on a local clone)', { 
     const r = check('tag', 'v9.9.11', '--branch', branch);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('D dist/stale-chunk.js');
+    // The pull-request check (check-dist.yml) runs the same comparison.
+    git('checkout', '--', 'dist');
+    const pr = check('dist');
+    expect(pr.status).toBe(1);
+    expect(pr.stderr).toContain('dist/ differs from what npm run build makes of this commit');
+    expect(pr.stderr).toContain('D dist/stale-chunk.js');
     git('checkout', '--', 'dist');
     git('rm', '-q', 'dist/stale-chunk.js');
     git('commit', '-q', '-m', 'Remove the stale file');

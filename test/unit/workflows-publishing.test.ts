@@ -82,6 +82,16 @@ describe('the release workflow', () => {
   });
 });
 
+describe('the dist check on pull requests', () => {
+  it("runs the release checks' dist comparison after npm ci", () => {
+    const wf = parse(readFileSync('.github/workflows/check-dist.yml', 'utf8')) as {
+      jobs: { dist: { steps: { run?: string }[] } };
+    };
+    const runs = wf.jobs.dist.steps.map((s) => s.run).filter(Boolean);
+    expect(runs).toEqual(['npm ci', 'node scripts/release-check.mjs dist']);
+  });
+});
+
 describe('the Dependabot configuration', () => {
   const KNOWN_KEYS = new Set([
     'package-ecosystem',
