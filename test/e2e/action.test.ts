@@ -181,7 +181,7 @@ describe('the action bundle on the testbed', () => {
     expect(third.outputs.tag).not.toBe(first.outputs.tag);
     // The step did not run: it is CACHED, or (imported from a remote cache) its layer is downloaded.
     const step = new RegExp(
-      `#(\\d+) \\[\\d+/\\d+\\] RUN \\["/bin/sh", "-c", "echo ${marker}[^\\n]*\\n#\\1 (CACHED|sha256:[0-9a-f]{64} [\\d.]+[kMG]?B / [\\d.]+[kMG]?B( [\\d.]+s)? done)`,
+      `#(\\d+) \\[\\d+/\\d+\\] RUN (?:--\\S+\\s+)*\\["/bin/sh", "-c", "echo ${marker}[^\\n]*\\n#\\1 (CACHED|sha256:[0-9a-f]{64} [\\d.]+[kMG]?B / [\\d.]+[kMG]?B( [\\d.]+s)? done)`,
     );
     expect(third.stdout).toMatch(step);
     expect(third.stdout).toContain('importing cache manifest from gha');

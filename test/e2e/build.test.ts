@@ -279,7 +279,9 @@ describe('imagespec build', () => {
      */
     const stepCached = (log: string, step: string): boolean => {
       // Rendered RUN steps are exec form: BuildKit names the step `RUN ["/bin/sh", "-c", "echo ..."]`.
-      const vertex = new RegExp(`#(\\d+) \\[[^\\]]+\\] RUN \\["/bin/sh", "-c", "echo ${step}`).exec(log);
+      const vertex = new RegExp(
+        `#(\\d+) \\[[^\\]]+\\] RUN (?:--\\S+\\s+)*\\["/bin/sh", "-c", "echo ${step}`,
+      ).exec(log);
       expect(vertex, step).not.toBeNull();
       const body = log
         .split('\n')
@@ -302,7 +304,7 @@ describe('imagespec build', () => {
     expect(stepCached(warm.stderr, `second-${run}`)).toBe(true);
     expect(warm.stderr).toMatch(/importing cache manifest from gha/);
     expect(warm.stderr).not.toContain(
-      `#${/#(\d+) \[[^\]]+\] RUN \["\/bin\/sh", "-c", "echo second/.exec(warm.stderr)![1]} 0.`,
+      `#${/#(\d+) \[[^\]]+\] RUN (?:--\S+\s+)*\["\/bin\/sh", "-c", "echo second/.exec(warm.stderr)![1]} 0.`,
     );
   });
 
