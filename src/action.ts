@@ -13,6 +13,13 @@ import { failureMarkdown, problemsMarkdown, summaryMarkdown } from './report/sum
 import type { ImageReport, RunReport } from './report/types.js';
 import { RunFailure, run, type RunSettings } from './run.js';
 import { annotate } from './spec/annotate.js';
+import { planOutputs } from './distribute/matrix.js';
+import { checkImages } from './distribute/plan.js';
+import { matrixPlan } from './distribute/matrix.js';
+import { registriesOf } from './build/docker-config.js';
+import { planTags } from './pipeline.js';
+import { RegistryClient } from './registry/index.js';
+import { planMarkdown } from './report/plan-summary.js';
 
 /**
  * The mount cache, loaded with @actions/cache when the first build starts (a run whose images all exist
@@ -106,6 +113,10 @@ export async function runAction(): Promise<void> {
     return;
   }
   try {
+    if (inputs.mode === 'plan') {
+      await planMode(inputs);
+      return;
+    }
     const report = await run(settingsFrom(inputs));
     await publish(report, inputs);
   } catch (err) {
@@ -122,4 +133,32 @@ export async function runAction(): Promise<void> {
     await publishFailure(err, inputs);
     core.setFailed(errorMessage(err));
   }
+}
+
+/** `mode: plan`: the matrices of a build spread over runners, as job outputs (see docs/action.md). */
+async function planMode(inputs: ActionInputs): Promise<void> {
+  const settings = settingsFrom(inputs);
+  const planned = await planTags(settings.specPath, {
+    flavor: settings.flavor,
+    withParents: true,
+    ...(settings.image ? { image: settings.image } : {}),
+    ...(settings.registry ? { registry: settings.registry } : {}),
+    ...(settings.platforms ? { platforms: settings.platforms } : {}),
+  });
+  const registries = registriesOf(planned.map((p) => (p.registry ? p.reference : undefined)));
+  const decision = await settings.pushPolicy(registries);
+  const client = new RegistryClient({
+    ...settings.registryOptions,
+    explicit: [...(settings.registryOptions.explicit ?? []), ...(decision.logins ?? [])],
+  });
+  const plan = matrixPlan(await checkImages(planned, client), {
+    runners: inputs.runners,
+    onUnknown: inputs.onUnknown,
+    ...(inputs.maxLayers !== undefined ? { maxLayers: inputs.maxLayers } : {}),
+  });
+  for (const w of plan.warnings) core.warning(w);
+  const outputs = planOutputs(plan, Math.max(plan.layers.length, inputs.maxLayers ?? 0));
+  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
+  core.info(`${plan.legs} leg(s) to build; ${plan.merge.flat().length} image(s) to merge`);
+  if (wantsSummary(inputs)) await core.summary.addRaw(planMarkdown(plan), true).write();
 }

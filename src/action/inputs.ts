@@ -12,14 +12,29 @@ import {
   type OnUnknown,
   type Provenance,
 } from '../choices.js';
+import { DEFAULT_RUNNERS, parseRunners, type RunnerMap } from '../distribute/runners.js';
 import { userRecord } from '../util/record.js';
 
 export type PushMode = 'auto' | 'true' | 'false';
+/** `all`: one job does everything; `plan`, `build` (one leg), `merge`: the steps of a build spread over runners. */
+export const MODES = ['all', 'plan', 'build', 'merge'] as const;
+export type Mode = (typeof MODES)[number];
 
 /** Every input of action.yml, parsed and checked once. The rest of the action reads only this object. */
 export interface ActionInputs {
+  mode: Mode;
   spec: string;
   image?: string;
+  /** `image` as a list (build and merge take several, comma-separated, as a grouped matrix job passes them). */
+  images: string[];
+  /** `mode: build`: the one platform the leg builds. */
+  platform?: string;
+  /** `mode: plan`: runner per platform. */
+  runners: RunnerMap;
+  /** `mode: plan`: dependency layers the workflow runs; a deeper tree fails the plan. */
+  maxLayers?: number;
+  /** `mode: merge`: images the plan found missing, reported as built by this run. */
+  pending: string[];
   flavor: Flavor;
   registry?: string;
   push: PushMode;
@@ -100,9 +115,32 @@ export function readInputs(read: Reader = (name) => core.getInput(name)): Action
   const username = optional(read, 'username');
   if (password && !username)
     throw new UserError("input 'password' is set without 'username'; set both or neither");
+  const mode = parseChoice("input 'mode'", read('mode'), MODES, 'all');
+  const image = optional(read, 'image');
+  const images = listInput(image ?? '');
+  const platform = optional(read, 'platform');
+  if (mode === 'build' && (images.length === 0 || !platform)) {
+    throw new UserError(
+      "mode 'build' builds one leg: set 'image' and 'platform' (from the plan's matrix: matrix.image, matrix.platform)",
+    );
+  }
+  if (platform && !/^[A-Za-z0-9_]+\/[A-Za-z0-9_]+(\/[A-Za-z0-9_]+)?$/.test(platform)) {
+    throw new UserError(`input 'platform' is '${platform}'; write one platform such as linux/arm64`);
+  }
+  const layers = optional(read, 'max-layers');
+  const maxLayers = layers === undefined ? undefined : Number(layers);
+  if (maxLayers !== undefined && (!Number.isInteger(maxLayers) || maxLayers < 1)) {
+    throw new UserError(`input 'max-layers' is '${layers}'; write a whole number of at least 1`);
+  }
   return {
+    mode,
     spec: optional(read, 'spec') ?? 'imagespec.yaml',
-    image: optional(read, 'image'),
+    image,
+    images,
+    ...(platform ? { platform } : {}),
+    runners: parseRunners(optional(read, 'runners') ?? DEFAULT_RUNNERS, "input 'runners'"),
+    ...(maxLayers !== undefined ? { maxLayers } : {}),
+    pending: listInput(read('pending')),
     flavor: parseFlavor("input 'flavor'", read('flavor')),
     registry: optional(read, 'registry'),
     push: parseChoice("input 'push'", read('push'), ['auto', 'true', 'false'] as const, 'auto'),

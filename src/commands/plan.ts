@@ -1,9 +1,14 @@
+import { DEFAULT_RUNNERS, parseRunners } from '../distribute/runners.js';
+import { planMatrix } from '../distribute/plan.js';
+import { planOutputs } from '../distribute/matrix.js';
+import { UserError } from '../errors.js';
 import { planStage, type PlanEntry } from '../pipeline.js';
-import { parseHashArgs } from './args.js';
+import { parseOnUnknown } from '../registry/policy.js';
+import { INSECURE_OPTION, insecureRegistries, parseHashArgs, parseSpecArgs } from './args.js';
 import type { Command } from './command.js';
 
 const USAGE =
-  'usage: imagespec plan [--flavor generic|flyte] [--image NAME] [--registry R] [--insecure-registry HOST]... SPEC';
+  'usage: imagespec plan [--flavor generic|flyte] [--image NAME] [--registry R] [--insecure-registry HOST]... [--matrix [--runners MAP] [--max-layers N] [--platforms P,...] [--on-unknown fail|build|skip]] SPEC';
 
 /** One line of `imagespec plan` output. */
 export interface PlanLine {
@@ -50,8 +55,20 @@ export const plan: Command = {
     "  --registry R            use R instead of the spec's registry",
     '  --insecure-registry HOST[:PORT]  reach this registry over plain HTTP (repeatable; loopback',
     '                          registries use plain HTTP anyway)',
+    '',
+    'With --matrix, prints the work for a build spread over many runners instead (see "Many images, many',
+    'platforms" in the README): {"layers": [{"include": [LEG, ...]}, ...], "merge": [[ID, ...], ...], "legs": N,',
+    '"images": [...]}, layer 0 first. Each LEG is one missing image for one platform: {image, platform, runner,',
+    'reference, push, qemu}; images whose content tag exists, and platforms whose leg image an earlier run',
+    'pushed, have none. "merge" lists, per layer, the images `imagespec merge` completes after its legs.',
+    '  --runners MAP           runner per platform, e.g. default=ubuntu-24.04,linux/arm64=ubuntu-24.04-arm',
+    `                          (the default); platforms without their own runner build on the default one under QEMU`,
+    '  --max-layers N          fail when the images build on each other more than N layers deep',
+    "  --platforms P,...       replace every image's platforms (and so its tag), as the action's platforms input",
+    '  --on-unknown fail|build|skip  when the registry cannot answer (default fail)',
   ].join('\n'),
   async run(args: string[]): Promise<number> {
+    if (args.includes('--matrix')) return runMatrix(args.filter((a) => a !== '--matrix'));
     const opts = parseHashArgs('plan', args, USAGE, true);
     const entries = await planStage(opts.spec, {
       flavor: opts.flavor,
@@ -63,3 +80,46 @@ export const plan: Command = {
     return 0;
   },
 };
+
+async function runMatrix(args: string[]): Promise<number> {
+  const {
+    spec,
+    flavor,
+    values: v,
+  } = parseSpecArgs('plan', args, USAGE, {
+    runners: { type: 'string' },
+    'max-layers': { type: 'string' },
+    platforms: { type: 'string' },
+    'on-unknown': { type: 'string' },
+    ...INSECURE_OPTION,
+  });
+  const insecure = insecureRegistries('plan', v);
+  const { registry, image } = v;
+  if (registry === '') throw new UserError('plan: --registry needs a value, e.g. --registry ghcr.io/acme');
+  const maxLayers = v['max-layers'] === undefined ? undefined : positiveInt(v['max-layers']);
+  const platforms = v.platforms
+    ?.split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const plan = await planMatrix(spec, {
+    flavor,
+    ...(registry ? { registry } : {}),
+    ...(image ? { image } : {}),
+    ...(platforms?.length ? { platforms } : {}),
+    runners: parseRunners(v.runners ?? DEFAULT_RUNNERS),
+    onUnknown: parseOnUnknown(v['on-unknown']),
+    ...(maxLayers !== undefined ? { maxLayers } : {}),
+    ...(insecure.length ? { registryOptions: { insecure } } : {}),
+  });
+  planOutputs(plan, Math.max(plan.layers.length, maxLayers ?? 0));
+  for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);
+  process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+  return 0;
+}
+
+function positiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UserError(`plan: --max-layers needs a whole number ≥ 1, not '${text}'`);
+  return n;
+}
