@@ -13,10 +13,9 @@ import { failureMarkdown, problemsMarkdown, summaryMarkdown } from './report/sum
 import type { ImageReport, RunReport } from './report/types.js';
 import { RunFailure, run, type RunSettings } from './run.js';
 import { annotate } from './spec/annotate.js';
-import { planOutputs } from './distribute/matrix.js';
+import { matrixPlan, planOutputs } from './distribute/matrix.js';
 import { checkImages } from './distribute/plan.js';
-import { matrixPlan } from './distribute/matrix.js';
-import { registriesOf } from './build/docker-config.js';
+import { registriesOf } from './registry/reference.js';
 import { planTags } from './pipeline.js';
 import { RegistryClient } from './registry/index.js';
 import { planMarkdown } from './report/plan-summary.js';

@@ -3,7 +3,7 @@ import { planMatrix } from '../distribute/plan.js';
 import { planOutputs } from '../distribute/matrix.js';
 import { UserError } from '../errors.js';
 import { planStage, type PlanEntry } from '../pipeline.js';
-import { parseOnUnknown } from '../registry/policy.js';
+import { parseOnUnknown } from '../choices.js';
 import { INSECURE_OPTION, insecureRegistries, parseHashArgs, parseSpecArgs } from './args.js';
 import type { Command } from './command.js';
 
@@ -107,7 +107,7 @@ async function runMatrix(args: string[]): Promise<number> {
     ...(image ? { image } : {}),
     ...(platforms?.length ? { platforms } : {}),
     runners: parseRunners(v.runners ?? DEFAULT_RUNNERS),
-    onUnknown: parseOnUnknown(v['on-unknown']),
+    onUnknown: parseOnUnknown('plan: --on-unknown', v['on-unknown']),
     ...(maxLayers !== undefined ? { maxLayers } : {}),
     ...(insecure.length ? { registryOptions: { insecure } } : {}),
   });

@@ -4,7 +4,8 @@
  * come in as data (see plan.ts for the I/O).
  */
 import { UserError } from '../errors.js';
-import { decideBuild, type OnUnknown, type RegistryCheck } from '../registry/index.js';
+import type { OnUnknown } from '../choices.js';
+import { decideBuild, type RegistryCheck } from '../registry/index.js';
 import type { PlannedImage } from '../spec/types.js';
 import { legReference } from './legs.js';
 import { runnerFor, type RunnerMap } from './runners.js';

@@ -12,6 +12,7 @@ import {
   type Leg,
 } from '../../src/distribute/matrix.js';
 import { DEFAULT_RUNNERS, parseRunners, runnerFor } from '../../src/distribute/runners.js';
+import { readInputs } from '../../src/action/inputs.js';
 import { UserError } from '../../src/errors.js';
 import { planTags } from '../../src/pipeline.js';
 import type { RegistryCheck } from '../../src/registry/index.js';
@@ -272,5 +273,32 @@ describe('matrix grouping', () => {
     const many = legs(20000, 'linux/amd64');
     const plan = { layers: [{ include: many }], merge: [[]], legs: many.length, images: [], warnings: [] };
     expect(() => planOutputs(plan)).toThrow(/GitHub keeps at most 1048576 bytes \(1 MB\) per job/);
+  });
+});
+
+describe('action inputs of the distributed modes', () => {
+  const read = (values: Record<string, string>) => readInputs((name) => values[name] ?? '');
+
+  it('default to one job doing everything', () => {
+    const inputs = read({});
+    expect(inputs.mode).toBe('all');
+    expect(runnerFor(inputs.runners, 'linux/arm64').runner).toBe('ubuntu-24.04-arm');
+    expect(inputs.maxLayers).toBeUndefined();
+  });
+
+  it('read a leg: several images (a grouped matrix job) for one platform', () => {
+    const inputs = read({ mode: 'build', image: 'a,b', platform: 'linux/arm64' });
+    expect(inputs.images).toEqual(['a', 'b']);
+    expect(inputs.platform).toBe('linux/arm64');
+  });
+
+  it.each([
+    [{ mode: 'legs' }, "input 'mode' is 'legs'; use one of: all, plan, build, merge"],
+    [{ mode: 'build', image: 'a' }, "mode 'build' builds one leg: set 'image' and 'platform'"],
+    [{ mode: 'build', image: 'a', platform: 'linux/amd64,linux/arm64' }, 'write one platform'],
+    [{ mode: 'plan', 'max-layers': '0' }, "input 'max-layers' is '0'"],
+    [{ mode: 'plan', runners: 'arm64' }, "input 'runners': 'arm64' is not KEY=RUNNER"],
+  ])('refuse %j', (values, message) => {
+    expect(() => read(values)).toThrow(message);
   });
 });

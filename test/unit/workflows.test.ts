@@ -30,7 +30,8 @@ describe('workflow files', () => {
     };
     const action = parse(readFileSync('action.yml', 'utf8')) as { outputs: Record<string, unknown> };
     const outputs = wf.on.workflow_call.outputs;
-    for (const name of Object.keys(action.outputs)) {
+    const planOnly = /^(matrix|legs|layers|pending|(layer|legs|merge)-\d+)$/;
+    for (const name of Object.keys(action.outputs).filter((n) => !planOnly.test(n))) {
       expect(outputs[name]?.value, name).toBe(`\${{ jobs.build.outputs.${name} }}`);
       expect(wf.jobs.build.outputs[name], name).toBe(`\${{ steps.imagespec.outputs.${name} }}`);
     }
