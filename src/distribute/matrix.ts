@@ -5,7 +5,8 @@
  */
 import { UserError } from '../errors.js';
 import type { OnUnknown } from '../choices.js';
-import { decideBuild, type RegistryCheck } from '../registry/index.js';
+import { decideImage } from '../decide.js';
+import type { RegistryCheck } from '../registry/index.js';
 import type { PlannedImage } from '../spec/types.js';
 import { legReference } from './legs.js';
 import { runnerFor, type RunnerMap } from './runners.js';
@@ -182,12 +183,15 @@ export function matrixPlan(images: readonly CheckedImage[], opts: MatrixOptions)
       );
       continue;
     }
-    const choice = decideBuild(p.reference, existence, opts.onUnknown);
+    const choice = decideImage(
+      { reference: p.reference, hasRegistry: true, existence },
+      { force: false, onUnknown: opts.onUnknown, canPush: true, buildWithoutPush: true },
+    );
     if (choice.action === 'fail') {
-      failures.push(choice.message);
+      failures.push(choice.reason);
       continue;
     }
-    if (choice.warning) warnings.push(choice.message);
+    if (choice.warning) warnings.push(choice.warning);
     if (choice.action === 'skip') continue;
     for (const platform of p.platforms) {
       if (legs.get(platform) === true) {
