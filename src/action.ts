@@ -8,6 +8,7 @@ import { decidePush } from './action/push-policy.js';
 import { UserError, errorMessage } from './errors.js';
 import { explainMarkdown } from './hash/index.js';
 import type { MountCacheRunner } from './mount-cache/run.js';
+import type { RecordStore } from './records/index.js';
 import { actionOutputs } from './report/outputs.js';
 import { failureMarkdown, problemsMarkdown, summaryMarkdown } from './report/summary.js';
 import type { ImageReport, RunReport } from './report/types.js';
@@ -45,11 +46,37 @@ function mountCacheFor(inputs: ActionInputs, event: EventContext): MountCacheRun
   };
 }
 
+/**
+ * The explain records of earlier builds in the Actions cache, keyed by image and branch; loaded on the first
+ * build (a run that builds nothing never loads the cache client).
+ */
+function recordStoreFor(): RecordStore | undefined {
+  const branch = process.env.GITHUB_HEAD_REF || process.env.GITHUB_REF_NAME;
+  if (!branch) return undefined;
+  let loading: Promise<RecordStore | undefined> | undefined;
+  const load = (): Promise<RecordStore | undefined> =>
+    (loading ??= Promise.all([import('@actions/cache'), import('./records/store.js')]).then(
+      ([cache, { cacheRecordStore }]) =>
+        cache.isFeatureAvailable()
+          ? cacheRecordStore({
+              dir: join(process.env.RUNNER_TEMP ?? tmpdir(), 'imagespec-explain'),
+              branch,
+              ...(process.env.GITHUB_BASE_REF ? { baseBranch: process.env.GITHUB_BASE_REF } : {}),
+            })
+          : undefined,
+    ));
+  return {
+    previous: async (planned) => (await load())?.previous(planned) ?? { unavailable: true },
+    save: async (planned, record) => (await load())?.save(planned, record),
+  };
+}
+
 function settingsFrom(inputs: ActionInputs): RunSettings {
   const event = readEvent();
   const credentials = { mask: (s: string) => core.setSecret(s) };
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const mountCache = mountCacheFor(inputs, event);
+  const records = recordStoreFor();
   return {
     specPath: resolve(workspace, inputs.spec),
     flavor: inputs.flavor,
@@ -74,6 +101,7 @@ function settingsFrom(inputs: ActionInputs): RunSettings {
     visibility: inputs.githubToken ? { githubToken: inputs.githubToken } : {},
     log: actionLog,
     ...(mountCache ? { mountCache } : {}),
+    ...(records ? { records } : {}),
   };
 }
 

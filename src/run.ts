@@ -24,6 +24,8 @@ import type { Flavor, OnUnknown } from './choices.js';
 import { decideImage, type DecisionSettings } from './decide.js';
 import type { PlannedImage } from './spec/types.js';
 import type { MountCacheRunner } from './mount-cache/run.js';
+import { explainRecord } from './hash/record.js';
+import { reasonLine, rebuildReason, withRecordLabel, type RecordStore } from './records/index.js';
 
 export interface RunSettings {
   specPath: string;
@@ -50,6 +52,8 @@ export interface RunSettings {
   log: BuildLog;
   /** Keeps BuildKit cache mounts between runs (optional). */
   mountCache?: MountCacheRunner;
+  /** Explain records of earlier builds, to say what changed (optional; the action's is the Actions cache). */
+  records?: RecordStore;
 }
 
 function newReport(planned: PlannedImage, existence: ImageReport['existence']): ImageReport {
@@ -200,9 +204,31 @@ async function buildAll(
     const report = reports.find((r) => r.id === ctx.planned.spec.id)!;
     const started = performance.now();
     if (await pushedMeanwhile(run.client, ctx.planned, report, run.push.push && !settings.force)) continue;
+    const record = explainRecord(ctx.planned);
+    if (settings.records) {
+      const why = await rebuildReason(settings.records, ctx.planned, record);
+      if (why.warning) {
+        log.warning(why.warning);
+        report.warnings.push(why.warning);
+      }
+      if (why.changes !== undefined) {
+        report.changes = why.changes;
+        if (report.existence.state === 'missing') report.reason = reasonLine(why.changes);
+        log.info(`${ctx.planned.reference}: ${reasonLine(why.changes)}`);
+        for (const c of why.changes ?? []) log.info(`  ${c.text}`);
+      }
+    }
     const mounts =
       settings.mountCache && builder ? await settings.mountCache.before(ctx, builder.name) : undefined;
-    const result = await building!.buildImage(ctx, builder!, buildOptions);
+    const result = await building!.buildImage(ctx, builder!, {
+      ...buildOptions,
+      labels: withRecordLabel(buildOptions.labels, record),
+    });
+    const saveWarning = await settings.records?.save(ctx.planned, record);
+    if (saveWarning) {
+      log.warning(saveWarning);
+      report.warnings.push(saveWarning);
+    }
     report.built = true;
     report.pushed = result.pushed;
     if (result.digest) report.digest = result.digest;

@@ -73,7 +73,8 @@ function describe(field: string, b: RecordField | undefined, a: RecordField | un
   if (a.kind === 'digest' || b.kind === 'digest') {
     const complete = (f: RecordField): f is RecordField & { files: string[] } =>
       f.files !== undefined && f.files.length < FILES_LIMIT;
-    const sameFiles = !complete(a) || !complete(b) || minus(a.files, b.files).length + minus(b.files, a.files).length === 0;
+    const sameFiles =
+      !complete(a) || !complete(b) || minus(a.files, b.files).length + minus(b.files, a.files).length === 0;
     return `${field}: content changed${sameFiles ? '' : ` (files: ${listText(b.files!, a.files!)})`}`;
   }
   if (a.items && b.items) return `${field}: ${listText(b.items, a.items)}`;

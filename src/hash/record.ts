@@ -145,7 +145,11 @@ export function parseRecord(text: string | undefined): ExplainRecord | undefined
   for (const f of r.fields as unknown[]) {
     const g = f as Partial<RecordField>;
     if (typeof g?.field !== 'string' || typeof g.value !== 'string') return undefined;
-    const field: RecordField = { field: g.field, value: g.value, kind: g.kind === 'digest' ? 'digest' : 'value' };
+    const field: RecordField = {
+      field: g.field,
+      value: g.value,
+      kind: g.kind === 'digest' ? 'digest' : 'value',
+    };
     if (isStringArray(g.items)) field.items = g.items;
     if (isStringArray(g.files)) field.files = g.files;
     fields.push(field);

@@ -1,4 +1,11 @@
+import { changesJson } from '../hash/changes.js';
 import type { ImageReport } from './types.js';
+
+/** The `changes` output: `[{field, before, after}]`; `null` for a first build; `[]` when not rebuilt. */
+function changesOutput(image: ImageReport): string {
+  if (image.changes === null) return 'null';
+  return changesJson(image.changes ?? []);
+}
 
 /** The action outputs of one image, as strings (what `steps.<id>.outputs` carries). */
 export function imageOutputs(image: ImageReport): Record<string, string> {
@@ -13,6 +20,7 @@ export function imageOutputs(image: ImageReport): Record<string, string> {
     visibility: image.visibility,
     public: String(image.visibility === 'public'),
     'spec-hash': image.specHash,
+    changes: changesOutput(image),
   };
 }
 
@@ -23,7 +31,10 @@ export function imageOutputs(image: ImageReport): Record<string, string> {
 export function actionOutputs(images: ImageReport[]): Record<string, string> {
   const last = images.at(-1);
   if (!last) return { built: 'false', images: '[]' };
-  const each = images.map((image) => ({ id: image.id, ...imageOutputs(image), platforms: image.platforms }));
+  const each = images.map((image) => {
+    const { changes, ...outputs } = imageOutputs(image);
+    return { id: image.id, ...outputs, platforms: image.platforms, changes: JSON.parse(changes!) as unknown };
+  });
   const top = imageOutputs(last);
   return {
     ...top,

@@ -1,3 +1,5 @@
+import { changesMarkdown } from '../hash/changes.js';
+import { reasonLine } from '../records/index.js';
 import type { Diagnostic } from '../spec/types.js';
 import { mdCell, mdCode } from '../util/markdown.js';
 import type { ImageReport, RunReport } from './types.js';
@@ -42,6 +44,12 @@ function imagesMarkdown(report: RunReport, explain: (image: ImageReport) => stri
   lines.push('');
   for (const image of report.images) {
     for (const warning of image.warnings) lines.push(`- ⚠️ ${code(image.id)}: ${mdCell(warning)}`);
+  }
+  for (const image of report.images) {
+    if (image.changes === undefined) continue;
+    lines.push('', `### Why ${code(image.id)} was rebuilt`, '');
+    if (image.changes === null || image.changes.length === 0) lines.push(mdCell(reasonLine(image.changes)));
+    else lines.push(...changesMarkdown(image.changes));
   }
   for (const image of report.images) {
     lines.push(

@@ -1,3 +1,4 @@
+import type { DescribedChange } from '../hash/changes.js';
 import type { Existence, PlannedImage, Visibility } from '../spec/types.js';
 
 /** Everything the action reports about one image, in build order. Built once, written by outputs and summary. */
@@ -22,6 +23,11 @@ export interface ImageReport {
   cache?: string;
   durationMs: number;
   extraTags: string[];
+  /**
+   * For a built image: the hash inputs that differ from the last build of it on this branch; null when no
+   * earlier record exists (first build); absent when not built or no record store was used.
+   */
+  changes?: DescribedChange[] | null;
   /** The planned image (hash inputs for the explain table). */
   planned: PlannedImage;
   warnings: string[];

@@ -51,6 +51,34 @@ describe('action outputs', () => {
     expect(JSON.parse(out.metadata ?? '{}')).toEqual(all[1]);
   });
 
+  it('carry the changes since the last build: a list, null for a first build, [] when not rebuilt', () => {
+    const change = { field: 'packages', before: ['a==1'], after: ['a==2'], text: 'packages: + a==2, − a==1' };
+    const out = actionOutputs([
+      image('base', { built: true, changes: null }),
+      image('mid'),
+      image('app', { built: true, changes: [change] }),
+    ]);
+    expect(JSON.parse(out.changes!)).toEqual([{ field: 'packages', before: ['a==1'], after: ['a==2'] }]);
+    const all = JSON.parse(out.images!) as Array<{ changes: unknown }>;
+    expect(all.map((i) => i.changes)).toEqual([
+      null,
+      [],
+      [{ field: 'packages', before: ['a==1'], after: ['a==2'] }],
+    ]);
+    const md = summaryMarkdown(
+      {
+        images: [
+          image('base', { built: true, changes: null }),
+          image('app', { built: true, changes: [change] }),
+        ],
+        notes: [],
+      },
+      () => '',
+    );
+    expect(md).toContain('### Why `base` was rebuilt\n\nfirst build: no record of an earlier build');
+    expect(md).toContain('### Why `app` was rebuilt\n\n- `packages`: + a==2, − a==1');
+  });
+
   it('leave the digest empty when there is none', () => {
     const out = actionOutputs([image('app', { built: true, pushed: false })]);
     expect(out.digest).toBe('');
