@@ -3,8 +3,6 @@ import { changesJson, changesText, diffRecords } from '../hash/changes.js';
 import { explainText } from '../hash/index.js';
 import { RECORD_LABEL, explainRecord, parseRecord } from '../hash/record.js';
 import { UserError, errorMessage } from '../errors.js';
-import { RegistryClient } from '../registry/client.js';
-import { LabelsUnavailable, readLabels } from '../registry/labels.js';
 import type { PlannedImage } from '../spec/types.js';
 import { INSECURE_OPTION, insecureRegistries, parseSpecArgs } from './args.js';
 import type { Command } from './command.js';
@@ -23,6 +21,11 @@ async function against(
     throw new UserError(`explain --against compares one image; choose it with --image (one of: ${ids})`);
   }
   const image = planned[0]!;
+  // Registry code loads only for --against, so plain `explain` stays as quick as `tag`.
+  const [{ RegistryClient }, { LabelsUnavailable, readLabels }] = await Promise.all([
+    import('../registry/client.js'),
+    import('../registry/labels.js'),
+  ]);
   const client = new RegistryClient(opts.insecure.length > 0 ? { insecure: opts.insecure } : {});
   let labels: Record<string, string>;
   try {
