@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
-import { parseRecord, serializeRecord, type ExplainRecord } from '../hash/record.js';
+import { parseRecord, serializeRecord } from '../hash/record.js';
 import type { CacheStore } from '../mount-cache/index.js';
 import type { PlannedImage } from '../spec/types.js';
 import type { RecordStore } from './index.js';
