@@ -124,7 +124,7 @@ function checkChangelog() {
   // A pre-release version described by Unreleased is the next version: above every stable release.
   const released = changelog.sections.filter((s) => semver.valid(s.name) && !semver.prerelease(s.name));
   const newest = released.reduce((a, s) => (a && semver.gte(a.name, s.name) ? a : s), undefined);
-  if (!own && newest && semver.valid(version) && semver.gte(newest.name, version)) {
+  if (!own && newest && semver.prerelease(version) && semver.gte(newest.name, version)) {
     problems.push(
       `package.json: version ${version} is not above the released ${newest.name} (${CHANGELOG}:${newest.line})`,
     );
