@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The real test stack on loopback, for e2e tests and local runs (see docs/testbed.md).
 #
+#   bash scripts/testbed.sh install  install the packages only (idempotent; starts nothing; works in a chroot)
 #   bash scripts/testbed.sh up       install and start everything that is missing (idempotent, fast when up)
+#   bash scripts/testbed.sh store classic|containerd
+#                                    restart dockerd with that image store (default: classic, as on GitHub's runners)
 #   bash scripts/testbed.sh env      print `export` lines: ports, credentials, URLs, cache token, index log
 #   bash scripts/testbed.sh status   exit 0 when every service answers
 #   bash scripts/testbed.sh down     stop only the processes `up` started (by PID)
@@ -9,7 +12,9 @@
 # State (ports, PIDs, credentials, logs, registry storage, the debootstrap rootfs cache) lives in
 # $IMAGESPEC_TESTBED_DIR (default /var/lib/imagespec-testbed), outside the clone, so a second clone reuses
 # the running services. Runs as root on Debian 12.
-set -euo pipefail
+set -Eeuo pipefail
+# Every failure says where it happened: script, line and the command that failed.
+trap 'rc=$?; printf "testbed: error: %s:%s: \`%s\` exited with status %s\n" "${BASH_SOURCE[0]}" "$LINENO" "$BASH_COMMAND" "$rc" >&2' ERR
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STATE=${IMAGESPEC_TESTBED_DIR:-/var/lib/imagespec-testbed}
@@ -23,6 +28,10 @@ INDEX_PORT=$((BASE_PORT + 5))
 TOKEN_SERVICE=imagespec-testbed-registry
 TOKEN_ISSUER=imagespec-testbed-token-server
 SUITE=bookworm
+# The engine of GitHub's ubuntu-24.04 runners' generation (Engine 28, buildx >= 0.29, containerd 2) comes from
+# Debian's testing suite package by package; everything else stays on bookworm.
+ENGINE_SUITE=${IMAGESPEC_TESTBED_ENGINE_SUITE:-forky}
+STORE_FILE=$STATE/store
 DEBIAN_MIRROR=http://deb.debian.org/debian
 BUNDLE=$STATE/bin/testbed-support.mjs
 ENV_FILE=$STATE/testbed.env
@@ -68,70 +77,131 @@ write_if_changed() { # path content
 
 # ---- packages ---------------------------------------------------------------------------------------------
 
-pkg_version() { dpkg-query -W -f='${db:Status-Abbrev}${Version}' "$1" 2>/dev/null | sed -n 's/^ii *//p'; }
+# The installed version of a package, or nothing when it is not installed (dpkg-query then fails: not an error).
+pkg_version() { { dpkg-query -W -f='${db:Status-Abbrev}${Version}' "$1" 2>/dev/null || true; } | sed -n 's/^ii *//p'; }
 
-daemon_json() {
-  printf '{\n  "features": { "containerd-snapshotter": true },\n  "registry-mirrors": ["http://127.0.0.1:%s"]\n}' "$MIRROR_PORT"
+# version_at_least VERSION MIN: false for an empty VERSION (not installed).
+version_at_least() { [[ -n $1 ]] && dpkg --compare-versions "$1" ge "$2"; }
+
+# The image store dockerd runs with: classic (overlay2, what GitHub's runners have) or containerd.
+wanted_store() {
+  local s=${IMAGESPEC_TESTBED_STORE:-}
+  [[ -n $s ]] || s=$(cat "$STORE_FILE" 2>/dev/null || true)
+  [[ -n $s ]] || s=classic
+  [[ $s == classic || $s == containerd ]] || die "unknown image store '$s': use classic or containerd"
+  echo "$s"
+}
+
+daemon_json() { # store
+  local features=''
+  [[ $1 == containerd ]] && features='
+  "features": { "containerd-snapshotter": true },'
+  printf '{%s\n  "registry-mirrors": ["http://127.0.0.1:%s"]\n}' "$features" "$MIRROR_PORT"
 }
 
 ensure_packages() {
   local sources_changed=0
-  # Docker Engine 26 comes from trixie package by package; everything else stays on bookworm.
-  write_if_changed /etc/apt/sources.list.d/trixie.list "deb $DEBIAN_MIRROR trixie main" && sources_changed=1
-  write_if_changed /etc/apt/preferences.d/trixie $'Package: *\nPin: release n=trixie\nPin-Priority: 100' &&
+  # Machines set up by earlier versions of this script took the engine from trixie: drop that source.
+  if [[ -e /etc/apt/sources.list.d/trixie.list || -e /etc/apt/preferences.d/trixie ]]; then
+    rm -f /etc/apt/sources.list.d/trixie.list /etc/apt/preferences.d/trixie
     sources_changed=1
-  local want=() v
-  v=$(pkg_version docker.io)
-  [[ $v == 26.* ]] || want+=(docker.io/trixie)
-  v=$(pkg_version docker-buildx)
-  [[ $v == 0.1[3-9]* || $v == 0.[2-9]* ]] || want+=(docker-buildx/trixie)
-  v=$(pkg_version containerd)
-  [[ $v == 1.7.* || $v == 2.* ]] || want+=(containerd/trixie)
-  local p
-  for p in docker-registry debootstrap apache2-utils openssl curl iptables; do
+  fi
+  write_if_changed "/etc/apt/sources.list.d/$ENGINE_SUITE.list" "deb $DEBIAN_MIRROR $ENGINE_SUITE main" &&
+    sources_changed=1
+  # A low priority: nothing comes from the testing suite unless it is named below.
+  write_if_changed "/etc/apt/preferences.d/$ENGINE_SUITE" \
+    "Package: *"$'\n'"Pin: release n=$ENGINE_SUITE"$'\n'"Pin-Priority: 50" && sources_changed=1
+  local want=() p
+  # Any Engine >= 28 is accepted, so a migration in the testing suite does not break the testbed.
+  version_at_least "$(pkg_version docker.io)" 28 || want+=("docker.io/$ENGINE_SUITE")
+  # The client must be named too, or the 26.1 client of docker.io's old dependency stays.
+  version_at_least "$(pkg_version docker-cli)" 28 || want+=("docker-cli/$ENGINE_SUITE")
+  version_at_least "$(pkg_version docker-buildx)" 0.29 || want+=("docker-buildx/$ENGINE_SUITE")
+  version_at_least "$(pkg_version containerd)" 2 || want+=("containerd/$ENGINE_SUITE")
+  # runc stays bookworm's: the testing suite's needs libc 2.38.
+  for p in runc docker-registry debootstrap apache2-utils openssl curl xz-utils iptables qemu-user-static binfmt-support; do
     [[ -n $(pkg_version "$p") ]] || want+=("$p")
   done
   if ((${#want[@]})); then
     log "installing ${want[*]}"
     # Written before installing, so an engine that the package's scripts may start already uses it.
-    docker_ok || write_if_changed /etc/docker/daemon.json "$(daemon_json)" || true
+    docker_ok || write_if_changed /etc/docker/daemon.json "$(daemon_json "$(wanted_store)")" || true
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >&2
-    # Never `-t trixie`: that upgrades libc6 and much of the system. runc stays bookworm's.
-    apt-get install -y -q "${want[@]}" >&2
+    apt-get update -q >&2 || die "apt-get update failed (sources: /etc/apt/sources.list.d/$ENGINE_SUITE.list)"
+    # Never `-t $ENGINE_SUITE`: that upgrades libc6 and much of the system.
+    apt-get install -y -q --no-install-recommends "${want[@]}" >&2 || die "apt-get install ${want[*]} failed"
   elif ((sources_changed)); then
-    apt-get update -q >&2
+    apt-get update -q >&2 || die "apt-get update failed"
   fi
+  check_versions
+}
+
+# The versions the tests rely on; a clear error instead of a confusing failure later.
+check_versions() {
+  local v
+  v=$(pkg_version docker.io)
+  version_at_least "$v" 28 || die "Docker Engine >= 28 is required, docker.io is '${v:-not installed}'"
+  v=$(pkg_version docker-cli)
+  version_at_least "$v" 28 || die "docker-cli >= 28 is required, it is '${v:-not installed}'"
+  v=$(pkg_version docker-buildx)
+  version_at_least "$v" 0.29 || die "docker-buildx >= 0.29 is required, it is '${v:-not installed}'"
+  v=$(pkg_version containerd)
+  version_at_least "$v" 2 || die "containerd >= 2 is required, it is '${v:-not installed}'"
+  command -v docker-registry >/dev/null || die "docker-registry is not installed"
+  command -v dockerd >/dev/null || die "dockerd is not installed"
+}
+
+# Other platforms under QEMU: binfmt_misc with the F flag, so emulated binaries also run inside build containers.
+ensure_qemu() {
+  if [[ ! -e /proc/sys/fs/binfmt_misc/register ]]; then
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc ||
+      die "cannot mount binfmt_misc: linux/arm64 builds need it (mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc)"
+  fi
+  [[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]] || update-binfmts --enable qemu-aarch64 >&2 ||
+    die "update-binfmts --enable qemu-aarch64 failed"
+  grep -q '^enabled' /proc/sys/fs/binfmt_misc/qemu-aarch64 || die "qemu-aarch64 is registered but disabled"
 }
 
 # ---- Docker engine ----------------------------------------------------------------------------------------
 
 docker_ok() { docker info >/dev/null 2>&1; }
 
-ensure_dockerd() {
-  local changed=0
-  write_if_changed /etc/docker/daemon.json "$(daemon_json)" && changed=1
+# The image store the running engine uses: containerd or classic.
+running_store() {
+  if docker info --format '{{.DriverStatus}}' 2>/dev/null | grep -q io.containerd.snapshotter; then
+    echo containerd
+  else
+    echo classic
+  fi
+}
+
+ensure_dockerd() { # store
+  local store=$1 changed=0
+  write_if_changed /etc/docker/daemon.json "$(daemon_json "$store")" && changed=1
   if docker_ok; then
-    if ((changed)); then
+    if ((changed)) || [[ $(running_store) != "$store" ]]; then
       if pid_alive dockerd; then
-        log "daemon.json changed: restarting dockerd"
+        log "switching dockerd to the $store image store: restarting it"
         stop_pid dockerd
       else
-        die "/etc/docker/daemon.json changed but dockerd was not started by this script: restart it yourself"
+        die "dockerd must run with the $store image store (/etc/docker/daemon.json), but it was not started by this script: restart it yourself"
       fi
     else
-      docker info --format '{{.DriverStatus}}' | grep -q io.containerd.snapshotter ||
-        die "the running dockerd does not use the containerd image store; restart it with /etc/docker/daemon.json"
+      echo "$store" >"$STORE_FILE"
       return 0
     fi
   fi
-  log "starting dockerd"
+  log "starting dockerd ($store image store)"
   mkdir -p "$STATE/logs" "$STATE/pids"
   setsid dockerd >>"$STATE/logs/dockerd.log" 2>&1 </dev/null 9>&- &
   echo $! >"$STATE/pids/dockerd.pid"
   local i
   for ((i = 0; i < 120; i++)); do
-    docker_ok && return 0
+    if docker_ok; then
+      [[ $(running_store) == "$store" ]] || die "dockerd started without the $store image store (see /etc/docker/daemon.json)"
+      echo "$store" >"$STORE_FILE"
+      return 0
+    fi
     kill -0 "$(cat "$STATE/pids/dockerd.pid")" 2>/dev/null || break
     sleep 0.5
   done
@@ -273,16 +343,22 @@ ACCEPT=(-H 'Accept: application/vnd.oci.image.index.v1+json'
 
 in_mirror() { curl -sf -o /dev/null -I "${ACCEPT[@]}" "http://127.0.0.1:$MIRROR_PORT/v2/$1/manifests/$2"; }
 
-rootfs_tarball() { # name extra-packages -> path of the cached tarball
-  local name=$1 include=$2 out=$STATE/rootfs/$1.tar
+# True when REPO:TAG in the mirror is an index that holds a linux/arm64 image (as the official images are).
+in_mirror_multiarch() {
+  curl -sf "${ACCEPT[@]}" "http://127.0.0.1:$MIRROR_PORT/v2/$1/manifests/$2" 2>/dev/null | grep -q '"arm64"'
+}
+
+rootfs_tarball() { # name arch extra-packages -> path of the cached tarball
+  local name=$1 arch=$2 include=$3 out=$STATE/rootfs/$1-$2.tar
   if [[ ! -s $out ]]; then
-    local dir=$STATE/rootfs/$name.tmp
+    local dir=$STATE/rootfs/$name-$arch.tmp
     rm -rf "$dir"
-    mkdir -p "$dir" "$STATE/rootfs/debs"
-    log "debootstrap $SUITE ($name); takes about a minute the first time"
-    debootstrap --variant=minbase --cache-dir="$STATE/rootfs/debs" ${include:+--include=$include} \
+    mkdir -p "$dir" "$STATE/rootfs/debs-$arch"
+    log "debootstrap $SUITE ($name, $arch); takes one to a few minutes the first time"
+    # A foreign architecture runs its second stage under QEMU (binfmt_misc, see ensure_qemu).
+    debootstrap --arch="$arch" --variant=minbase --cache-dir="$STATE/rootfs/debs-$arch" ${include:+--include=$include} \
       "$SUITE" "$dir" "$DEBIAN_MIRROR" >>"$STATE/logs/debootstrap.log" 2>&1 ||
-      die "debootstrap failed (log: $STATE/logs/debootstrap.log)"
+      die "debootstrap $arch failed (log: $STATE/logs/debootstrap.log)"
     rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* "$dir"/tmp/* "$dir"/debootstrap
     tar --numeric-owner -C "$dir" -cf "$out.tmp" .
     mv "$out.tmp" "$out"
@@ -291,32 +367,102 @@ rootfs_tarball() { # name extra-packages -> path of the cached tarball
   echo "$out"
 }
 
-push_base() { # tarball repository tag cmd
-  local ref=127.0.0.1:$MIRROR_PORT/$2:$3
-  log "importing $ref"
-  docker import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+push_base() { # tarball repository tag cmd [platform]
+  local ref=127.0.0.1:$MIRROR_PORT/$2:$3 platform=${5:-linux/amd64}
+  log "importing $ref ($platform)"
+  docker import --platform "$platform" --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' --change "CMD [\"$4\"]" "$1" "$ref" >/dev/null
   docker push -q "$ref" >/dev/null
   docker rmi "$ref" >/dev/null
 }
 
+# REPO:TAG as an index of a linux/amd64 and a linux/arm64 image, like the official multi-platform images.
+push_multiarch_base() { # amd64-tarball arm64-tarball repository tag cmd
+  local ref=127.0.0.1:$MIRROR_PORT/$3:$4
+  push_base "$1" "$3" "$4-linux-amd64" "$5" linux/amd64
+  push_base "$2" "$3" "$4-linux-arm64" "$5" linux/arm64
+  docker buildx imagetools create --tag "$ref" "$ref-linux-amd64" "$ref-linux-arm64" >&2 ||
+    die "could not join $ref-linux-amd64 and $ref-linux-arm64 into $ref"
+}
+
+# Removes the PEP 668 marker, as the official python image has none: pip may install into the system.
+without_pep668() { # tarball -> copy without the marker
+  local out=${1%.tar}-no-pep668.tar
+  cp "$1" "$out"
+  tar --delete -f "$out" ./usr/lib/python3.11/EXTERNALLY-MANAGED
+  echo "$out"
+}
+
+# A Debian package of another architecture, without adding that architecture to apt (read from the suite's
+# package list on the mirror); cached in the state directory.
+debian_deb() { # package arch -> path of the .deb
+  local pkg=$1 arch=$2 dir=$STATE/rootfs/debs-$2 file
+  mkdir -p "$dir"
+  # awk reads to the end (no early exit), so curl never dies of a closed pipe.
+  file=$(curl -fsS "$DEBIAN_MIRROR/dists/$SUITE/main/binary-$arch/Packages.xz" | xz -dc |
+    awk -v p="$pkg" '$1 == "Package:" { m = ($2 == p) } m && $1 == "Filename:" && !f { f = $2 } END { print f }')
+  [[ -n $file ]] || die "package $pkg ($arch) not found in $DEBIAN_MIRROR $SUITE"
+  [[ -s $dir/${file##*/} ]] || curl -fsS -o "$dir/${file##*/}" "$DEBIAN_MIRROR/$file" ||
+    die "could not download $DEBIAN_MIRROR/$file"
+  echo "$dir/${file##*/}"
+}
+
+# A busybox root file system for ARCH as a tarball: Debian's static busybox and a link per applet. Made without
+# running any binary of that architecture, so it needs no emulation.
+busybox_tarball() { # arch -> path
+  local arch=$1 out=$STATE/rootfs/busybox-$1.tar deb dir applet
+  if [[ ! -s $out ]]; then
+    deb=$(debian_deb busybox-static "$arch")
+    dir=$STATE/rootfs/busybox-$arch.tmp
+    rm -rf "$dir"
+    mkdir -p "$dir/x" "$dir/root/bin" "$dir/root/tmp" "$dir/root/etc"
+    dpkg-deb -x "$deb" "$dir/x"
+    cp "$dir/x/bin/busybox" "$dir/root/bin/busybox"
+    # The applet list is the same for every architecture of one version: ask this machine's busybox package.
+    for applet in $("$(busybox_host "$dir")" --list); do
+      [[ $applet == busybox ]] || ln -sf busybox "$dir/root/bin/$applet"
+    done
+    echo 'root:x:0:0:root:/root:/bin/sh' >"$dir/root/etc/passwd"
+    chmod 1777 "$dir/root/tmp"
+    tar --numeric-owner --owner=0 --group=0 -C "$dir/root" -cf "$out.tmp" .
+    mv "$out.tmp" "$out"
+    rm -rf "$dir"
+  fi
+  echo "$out"
+}
+
+busybox_host() { # workdir -> path of an amd64 busybox to list applets with
+  local deb
+  deb=$(debian_deb busybox-static amd64)
+  mkdir -p "$1/host"
+  dpkg-deb -x "$deb" "$1/host"
+  echo "$1/host/bin/busybox"
+}
+
+# `busybox:stable` as an index of linux/amd64 and linux/arm64 images, as on Docker Hub: the base for
+# multi-platform builds (linux/arm64 steps run under QEMU).
+ensure_multiarch_base() {
+  in_mirror_multiarch library/busybox stable && return 0
+  push_multiarch_base "$(busybox_tarball amd64)" "$(busybox_tarball arm64)" library/busybox stable sh
+}
+
 ensure_base_images() {
+  ensure_multiarch_base
   local need_debian=1 need_python=1 need_pep668=1
   in_mirror library/debian bookworm-slim && need_debian=0
   in_mirror library/python 3.11-slim-bookworm && need_python=0
   in_mirror testbed/debian-python3 bookworm && need_pep668=0
   ((need_debian + need_python + need_pep668)) || return 0
   mkdir -p "$STATE/rootfs"
-  local py min
-  py=$(rootfs_tarball python "python3,python3-venv,python3-pip,python-is-python3,ca-certificates")
-  min=$(rootfs_tarball minbase "ca-certificates")
+  local py min plain
+  py=$(rootfs_tarball python amd64 "python3,python3-venv,python3-pip,python-is-python3,ca-certificates")
+  min=$(rootfs_tarball minbase amd64 ca-certificates)
   ((need_debian)) && push_base "$min" library/debian bookworm-slim bash
   # Like the official python image: pip may install into the system (no PEP 668 marker).
   if ((need_python)); then
-    cp "$py" "$STATE/rootfs/python-no-pep668.tar"
-    tar --delete -f "$STATE/rootfs/python-no-pep668.tar" ./usr/lib/python3.11/EXTERNALLY-MANAGED
-    push_base "$STATE/rootfs/python-no-pep668.tar" library/python 3.11-slim-bookworm python3
-    rm -f "$STATE/rootfs/python-no-pep668.tar"
+    plain=$(without_pep668 "$py")
+    push_base "$plain" library/python 3.11-slim-bookworm python3
+    rm -f "$plain"
   fi
   # Debian's own Python with the PEP 668 marker, for tests of bases that refuse system-wide pip.
   ((need_pep668)) && push_base "$py" testbed/debian-python3 bookworm python3
@@ -343,8 +489,9 @@ ensure_node24() {
 write_env() {
   # shellcheck disable=SC1091
   source "$STATE/credentials.env"
-  local token
+  local token readonly_token
   token=$(node "$BUNDLE" cache-token)
+  readonly_token=$(node "$BUNDLE" cache-token read-only)
   cat >"$ENV_FILE.tmp" <<EOF
 export IMAGESPEC_TESTBED_DIR='$STATE'
 export TESTBED_MIRROR='127.0.0.1:$MIRROR_PORT'
@@ -362,6 +509,7 @@ export TESTBED_TOKEN_PUBLIC_PREFIX='public/'
 export TESTBED_CACHE_URL='http://127.0.0.1:$CACHE_PORT/'
 export TESTBED_RESULTS_URL='http://127.0.0.1:$CACHE_PORT/'
 export TESTBED_CACHE_TOKEN='$token'
+export TESTBED_CACHE_READONLY_TOKEN='$readonly_token'
 export TESTBED_CACHE_LOG='$STATE/logs/cache-requests.log'
 export TESTBED_CACHE_ENTRIES_URL='http://127.0.0.1:$CACHE_PORT/_testbed/entries'
 export TESTBED_INDEX_URL='http://127.0.0.1:$INDEX_PORT/simple/'
@@ -369,6 +517,7 @@ export TESTBED_INDEX_DIR='$STATE/index/files'
 export TESTBED_INDEX_LOG='$STATE/logs/index-requests.log'
 export TESTBED_INDEX_LOG_URL='http://127.0.0.1:$INDEX_PORT/_log'
 export TESTBED_NODE24='$STATE/node24/bin/node'
+export TESTBED_STORE='$(running_store)'
 EOF
   mv "$ENV_FILE.tmp" "$ENV_FILE"
 }
@@ -382,20 +531,38 @@ all_up() {
 
 # ---- commands ---------------------------------------------------------------------------------------------
 
+cmd_install() {
+  [[ $(id -u) == 0 ]] || die "run as root (installs packages)"
+  ensure_packages
+  log "installed: engine $(pkg_version docker.io), cli $(pkg_version docker-cli), buildx $(pkg_version docker-buildx), containerd $(pkg_version containerd), runc $(pkg_version runc), registry $(pkg_version docker-registry)"
+}
+
 cmd_up() {
   [[ $(id -u) == 0 ]] || die "run as root (installs packages and starts dockerd)"
   mkdir -p "$STATE/pids" "$STATE/logs"
   exec 9>"$STATE/lock"
   flock 9
+  local store
+  store=$(wanted_store)
   ensure_packages
+  ensure_qemu
   ensure_credentials
   bundle_support
   ensure_services
-  ensure_dockerd
+  ensure_dockerd "$store"
   ensure_base_images
   ensure_node24
   write_env
-  log "up: $(docker version --format 'engine {{.Server.Version}}'), registries on $MIRROR_PORT/$BASIC_PORT/$TOKEN_PORT, token server $AUTH_PORT, cache $CACHE_PORT, index $INDEX_PORT"
+  log "up: $(docker version --format 'engine {{.Server.Version}}'), $store image store, registries on $MIRROR_PORT/$BASIC_PORT/$TOKEN_PORT, token server $AUTH_PORT, cache $CACHE_PORT, index $INDEX_PORT"
+}
+
+cmd_store() { # classic|containerd
+  [[ $1 == classic || $1 == containerd ]] || die "usage: $0 store classic|containerd"
+  exec 9>"$STATE/lock"
+  flock 9
+  ensure_dockerd "$1"
+  write_env
+  log "dockerd runs with the $1 image store"
 }
 
 cmd_down() {
@@ -407,7 +574,9 @@ cmd_down() {
 }
 
 case "${1:-}" in
+  install) cmd_install ;;
   up) cmd_up ;;
+  store) cmd_store "${2:-}" ;;
   down) cmd_down ;;
   env)
     [[ -s $ENV_FILE ]] || die "the testbed is not up: run 'bash scripts/testbed.sh up'"
@@ -415,7 +584,7 @@ case "${1:-}" in
     ;;
   status) all_up ;;
   *)
-    echo "usage: $0 up|down|env|status" >&2
+    echo "usage: $0 install|up|store classic|containerd|down|env|status" >&2
     exit 2
     ;;
 esac

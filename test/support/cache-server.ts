@@ -243,6 +243,7 @@ export function createCacheServer(opts: CacheServerOptions): Server {
       });
     }
     if (req.method === 'POST' && rest === 'caches') {
+      if (!tokenCanWrite(req.headers.authorization)) return send(res, 403, { message: 'cache write denied' });
       const body = JSON.parse((await readBody(req)).toString('utf8')) as { key?: string; version?: string };
       if (!body.key || !body.version) return send(res, 400, { message: 'key and version are required' });
       const entry = store.reserve(namespace, body.key, body.version);
@@ -289,6 +290,9 @@ export function createCacheServer(opts: CacheServerOptions): Server {
     const version = String(body.version ?? '');
     const v2 = store.entries.filter((e) => e.namespace === 'v2');
     if (method === 'CreateCacheEntry') {
+      if (!tokenCanWrite(req.headers.authorization)) {
+        return send(res, 403, { code: 'permission_denied', msg: 'cache write denied' });
+      }
       const entry = store.reserve('v2', key, version);
       if (!entry) return send(res, 409, { code: 'already_exists', msg: 'cache entry already exists' });
       return send(res, 200, {
@@ -412,14 +416,32 @@ export function createCacheServer(opts: CacheServerOptions): Server {
 }
 
 /**
+ * Whether a bearer token may write: its `ac` claim has a scope with the write bit (2). A token that cannot be
+ * read as such a JWT may write (the double checks permissions, not signatures).
+ */
+export function tokenCanWrite(authorization: string | undefined): boolean {
+  const payload = authorization?.replace(/^Bearer /, '').split('.')[1];
+  if (!payload) return true;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { ac?: string };
+    if (typeof claims.ac !== 'string') return true;
+    const scopes = JSON.parse(claims.ac) as Array<{ Permission?: number }>;
+    return scopes.some((s) => ((s.Permission ?? 0) & 2) !== 0);
+  } catch {
+    return true;
+  }
+}
+
+/**
  * A token the v1 clients accept: a 3-part JWT (signature unchecked) whose `ac` claim is a JSON string of
  * scopes with write permission, valid from an hour ago until `days` from now.
  */
-export function cacheToken(days = 3650): string {
+export function cacheToken(days = 3650, access: 'read-write' | 'read-only' = 'read-write'): string {
   const now = Math.floor(Date.now() / 1000);
   const part = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
   const claims = {
-    ac: JSON.stringify([{ Scope: 'refs/heads/main', Permission: 3 }]),
+    // Permission bits as GitHub sets them: 1 read, 2 write. Untrusted triggers get read-only tokens.
+    ac: JSON.stringify([{ Scope: 'refs/heads/main', Permission: access === 'read-only' ? 1 : 3 }]),
     iss: 'imagespec-testbed',
     aud: 'vso:imagespec-testbed',
     nbf: now - 3600,

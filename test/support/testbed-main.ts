@@ -6,7 +6,7 @@
  *   serve-cache  --port P --dir D --log L
  *   serve-index  --port P --dir D --log L
  *   seed-index   --dir D           writes the seed wheels (idempotent)
- *   cache-token                    prints a token the v1 cache clients accept
+ *   cache-token [read-only]        prints a token the cache clients accept (read-only: exports are refused)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -90,7 +90,7 @@ switch (positionals[0]) {
     break;
   }
   case 'cache-token':
-    console.log(cacheToken());
+    console.log(cacheToken(3650, positionals[1] === 'read-only' ? 'read-only' : 'read-write'));
     break;
   default:
     console.error(`unknown command ${positionals[0] ?? '(none)'}`);

@@ -25,10 +25,20 @@ export interface Testbed {
     /** Repositories whose name starts with this allow anonymous pull; all others are private. */
     publicPrefix: string;
   };
-  cache: { url: string; resultsUrl: string; token: string; log: string; entriesUrl: string };
+  cache: {
+    url: string;
+    resultsUrl: string;
+    token: string;
+    /** A token whose scopes are read-only, as untrusted triggers get: the double refuses exports with 403. */
+    readOnlyToken: string;
+    log: string;
+    entriesUrl: string;
+  };
   index: { url: string; dir: string; log: string; logUrl: string };
   /** Node.js 24, the runtime action.yml declares (`runs.using: node24`). */
   node24: string;
+  /** The image store dockerd runs with: `classic` (overlay2, as on GitHub's runners) or `containerd`. */
+  store: 'classic' | 'containerd';
 }
 
 const DEFAULT_DIR = '/var/lib/imagespec-testbed';
@@ -80,6 +90,7 @@ export function testbed(): Testbed {
       url: need('TESTBED_CACHE_URL'),
       resultsUrl: need('TESTBED_RESULTS_URL'),
       token: need('TESTBED_CACHE_TOKEN'),
+      readOnlyToken: need('TESTBED_CACHE_READONLY_TOKEN'),
       log: need('TESTBED_CACHE_LOG'),
       entriesUrl: need('TESTBED_CACHE_ENTRIES_URL'),
     },
@@ -90,6 +101,7 @@ export function testbed(): Testbed {
       logUrl: need('TESTBED_INDEX_LOG_URL'),
     },
     node24: need('TESTBED_NODE24'),
+    store: need('TESTBED_STORE') === 'containerd' ? 'containerd' : 'classic',
   };
 }
 
