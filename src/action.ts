@@ -96,6 +96,7 @@ function settingsFrom(inputs: ActionInputs): RunSettings {
       sbom: inputs.sbom,
       labels: inputs.labels,
       ...(inputs.builder ? { builder: inputs.builder } : {}),
+      ...(inputs.githubToken ? { githubToken: inputs.githubToken } : {}),
     },
     registryOptions: { ...credentials, insecure: inputs.insecureRegistries },
     visibility: inputs.githubToken ? { githubToken: inputs.githubToken } : {},

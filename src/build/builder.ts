@@ -92,6 +92,11 @@ export function canExportCache(b: BuilderInfo): boolean {
   return b.driver !== 'docker' || b.containerdStore === true;
 }
 
+/** Whether the builder can attach attestations (provenance, SBOM) to what it pushes. */
+export function canAttest(b: BuilderInfo): boolean {
+  return b.driver !== 'docker' || b.containerdStore === true;
+}
+
 /** Whether the builder can build several platforms into one image index. */
 export function canMultiPlatform(b: BuilderInfo): boolean {
   return b.driver !== 'docker' || b.containerdStore === true;

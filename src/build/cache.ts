@@ -45,8 +45,33 @@ export function ghaProblem(builder: BuilderInfo, env: NodeJS.ProcessEnv): string
   return undefined;
 }
 
+/**
+ * `,version=2` when the runner offers cache service v2. buildx's own detection only accepts values Go parses as
+ * booleans (`ACTIONS_CACHE_SERVICE_V2=yes` would silently select v1, which github.com no longer serves).
+ */
+export function ghaAttributes(env: NodeJS.ProcessEnv): string {
+  return truthy(env['ACTIONS_CACHE_SERVICE_V2']) ? ',version=2' : '';
+}
+
+/**
+ * `,ghtoken=…,repository=owner/name` for the export, when both a token and the repository are known and the
+ * runner is github.com's (BuildKit calls api.github.com; GitHub Enterprise Server serves cache v1 anyway).
+ */
+export function ghaApiAttributes(token: string | undefined, env: NodeJS.ProcessEnv): string {
+  const repository = env['GITHUB_REPOSITORY'];
+  const server = env['GITHUB_SERVER_URL'];
+  if (server && server.replace(/\/+$/, '') !== 'https://github.com') return '';
+  if (!token || !repository || !/^[\w.-]+\/[\w.-]+$/.test(repository) || /[,"\s]/.test(token)) return '';
+  return `,ghtoken=${token},repository=${repository}`;
+}
+
 export interface CacheInputs {
   backend: CacheBackend;
+  /**
+   * A GitHub token (the `github-token` input): with `type=gha`, BuildKit lists the cache's keys through the
+   * GitHub API instead of one request per blob, the documented fix for the 429s the cache API answers under load.
+   */
+  githubToken?: string;
   prefix?: string;
   dir?: string;
   /** Where the image is pushed (`registry/name`), for `registry` caches. */
@@ -81,7 +106,9 @@ export function planCache(
     case 'gha': {
       const problem = ghaProblem(builder, env);
       if (problem) return none(problem);
-      return use('gha', `type=gha,scope=${scope}`, `type=gha,scope=${scope}`);
+      const attrs = ghaAttributes(env);
+      const api = ghaApiAttributes(inputs.githubToken, env);
+      return use('gha', `type=gha,scope=${scope}${attrs}`, `type=gha,scope=${scope}${attrs}${api}`);
     }
     case 'registry': {
       if (!canExportCache(builder)) return none(`builder '${builder.name}' cannot export a cache`);

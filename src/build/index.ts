@@ -10,6 +10,7 @@ import { provenanceFlag } from '../choices.js';
 import { UserError } from '../errors.js';
 import type { BuildContext } from '../render/types.js';
 import {
+  canAttest,
   canExportCache,
   canMultiPlatform,
   createContainerBuilder,
@@ -57,6 +58,31 @@ export interface BuildCommand {
   args: string[];
   cache: CachePlan;
   pushed: boolean;
+  /** What the builder cannot do and was dropped from this build, one warning each. */
+  warnings: string[];
+}
+
+/**
+ * `--provenance`/`--sbom` for a build. The `docker` driver on the classic image store cannot attach attestations
+ * (`Attestation is not supported for the docker driver`): the image is pushed without them, with one warning per
+ * attestation dropped. A plain `--load` never carries them into the classic store, so nothing is lost there.
+ */
+export function attestationArgs(
+  builder: BuilderInfo,
+  pushed: boolean,
+  opts: Pick<BuildOptions, 'provenance' | 'sbom'>,
+): { args: string[]; warnings: string[] } {
+  const provenance = provenanceFlag(opts.provenance ?? 'min');
+  if (canAttest(builder)) {
+    return { args: [`--provenance=${provenance}`, ...(opts.sbom ? ['--sbom=true'] : [])], warnings: [] };
+  }
+  const warnings: string[] = [];
+  if (pushed) {
+    const why = `builder '${builder.name}' (driver ${builder.driver}, classic image store) cannot attach attestations`;
+    if (provenance !== 'false') warnings.push(`provenance attestation not attached: ${why}`);
+    if (opts.sbom) warnings.push(`SBOM attestation not attached: ${why}`);
+  }
+  return { args: ['--provenance=false'], warnings };
 }
 
 /** The `docker buildx build` arguments for one image (pure; tested directly). */
@@ -74,14 +100,8 @@ export function buildArgs(
   args.push('--platform', ctx.platforms.join(','));
   args.push('--metadata-file', where.metadataFile);
   args.push(pushed ? '--push' : '--load');
-  const provenance = provenanceFlag(opts.provenance ?? 'min');
-  // Attestations need an image index; a plain --load into the classic store cannot hold one.
-  if (pushed || canMultiPlatform(builder)) {
-    args.push(`--provenance=${provenance}`);
-    if (opts.sbom) args.push('--sbom=true');
-  } else {
-    args.push('--provenance=false');
-  }
+  const attestations = attestationArgs(builder, pushed, opts);
+  args.push(...attestations.args);
   const network = opts.network ?? ctx.network;
   if (network) args.push('--network', network);
   for (const [k, v] of Object.entries(ctx.buildArgs)) args.push('--build-arg', `${k}=${v}`);
@@ -96,7 +116,7 @@ export function buildArgs(
   for (const c of cache.from) args.push('--cache-from', c);
   for (const c of cache.to) args.push('--cache-to', c);
   args.push(where.dir);
-  return { args, cache, pushed };
+  return { args, cache, pushed, warnings: attestations.warnings };
 }
 
 /** The docker-container builder created when the current one cannot do what a build needs. */
@@ -164,6 +184,7 @@ export async function buildImage(
       repository: planned.repository,
       push: opts.push && planned.registry !== undefined,
       ...(opts.cachePrefix ? { prefix: opts.cachePrefix } : {}),
+      ...(opts.githubToken ? { githubToken: opts.githubToken } : {}),
       ...(opts.cacheDir ? { dir: opts.cacheDir } : {}),
     },
     env,
@@ -191,10 +212,12 @@ export async function buildImage(
     cache,
     opts,
   );
+  for (const w of cmd.warnings) log.warning(w);
+  if (opts.githubToken) log.setSecret(opts.githubToken);
   const parser = new ProgressParser();
   try {
     const run = await log.group(`Build ${planned.reference}`, async () => {
-      log.info(`docker ${cmd.args.join(' ')}`);
+      log.info(`docker ${redact(cmd.args, opts.githubToken).join(' ')}`);
       return docker(cmd.args, {
         env: dockerConfig.env,
         onLine: (line) => {
@@ -211,7 +234,7 @@ export async function buildImage(
     >;
     const digest =
       typeof metadata['containerimage.digest'] === 'string' ? metadata['containerimage.digest'] : undefined;
-    const warnings = [...cache.warnings, ...ctx.warnings];
+    const warnings = [...cache.warnings, ...ctx.warnings, ...cmd.warnings];
     const exported = cache.to.length > 0 ? cacheExported(progress) : undefined;
     if (exported === false) {
       const why = progress.cacheExport?.error ?? 'no cache export step ran';
@@ -243,6 +266,11 @@ export async function buildImage(
       dockerConfig.cleanup(),
     ]);
   }
+}
+
+/** The command line as logged: a token never appears, also where the log does not mask secrets (the CLI). */
+function redact(args: string[], secret: string | undefined): string[] {
+  return secret ? args.map((a) => a.split(secret).join('***')) : args;
 }
 
 function cacheExported(p: ProgressSummary): boolean {

@@ -18,6 +18,8 @@ export interface BuildOptions {
   sbom?: boolean;
   /** Labels added to every image (the action's `labels` input), besides the spec's own. */
   labels?: Record<string, string>;
+  /** GitHub token for the gha cache's key listing through the GitHub API (masked; see cache.ts). */
+  githubToken?: string;
   /** Builder name (`builder` input, or the one docker/setup-buildx-action created). */
   builder?: string;
   /** Overrides `builder_options.network`. */

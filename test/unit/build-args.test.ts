@@ -77,15 +77,41 @@ describe('buildArgs', () => {
     expect(cmd.args).not.toContain('--sbom=true');
   });
 
-  it('passes provenance and sbom when pushing', () => {
+  it('passes provenance and sbom when pushing with a builder that can attach them', () => {
+    for (const builder of [container, { ...classic, containerdStore: true }]) {
+      const cmd = buildArgs(context(), where, builder, noCache, {
+        push: true,
+        cache: 'none',
+        provenance: 'max',
+        sbom: true,
+      });
+      expect(cmd.args).toContain('--provenance=mode=max');
+      expect(cmd.args).toContain('--sbom=true');
+      expect(cmd.warnings).toEqual([]);
+    }
+  });
+
+  it('pushes from the classic image store without attestations, one warning per attestation dropped', () => {
     const cmd = buildArgs(context(), where, classic, noCache, {
       push: true,
       cache: 'none',
       provenance: 'max',
       sbom: true,
     });
-    expect(cmd.args).toContain('--provenance=mode=max');
-    expect(cmd.args).toContain('--sbom=true');
+    expect(cmd.pushed).toBe(true);
+    expect(cmd.args).toContain('--provenance=false');
+    expect(cmd.args).not.toContain('--sbom=true');
+    expect(cmd.args.filter((a) => a.startsWith('--provenance'))).toHaveLength(1);
+    expect(cmd.warnings).toEqual([
+      "provenance attestation not attached: builder 'default' (driver docker, classic image store) cannot attach attestations",
+      "SBOM attestation not attached: builder 'default' (driver docker, classic image store) cannot attach attestations",
+    ]);
+    const quiet = buildArgs(context(), where, classic, noCache, {
+      push: true,
+      cache: 'none',
+      provenance: 'false',
+    });
+    expect(quiet.warnings).toEqual([]);
   });
 
   it('passes build args, target, network (the option over the spec), labels and secrets', () => {
@@ -182,6 +208,54 @@ describe('planCache', () => {
       to: [`type=gha,scope=${scope},mode=max,ignore-error=true`],
       warnings: [],
     });
+  });
+
+  it('gha on cache service v2: version=2 always spelled out, whatever truthy spelling the runner uses', () => {
+    for (const v2 of ['true', '1', 'yes', 'TRUE']) {
+      const plan = planCache(
+        p,
+        container,
+        { ...inputs, backend: 'gha' },
+        {
+          ACTIONS_RUNTIME_TOKEN: 't',
+          ACTIONS_CACHE_SERVICE_V2: v2,
+          ACTIONS_RESULTS_URL: 'http://127.0.0.1:1/',
+        },
+      );
+      expect(plan.from).toEqual([`type=gha,scope=${scope},version=2`]);
+      expect(plan.to).toEqual([`type=gha,scope=${scope},version=2,mode=max,ignore-error=true`]);
+    }
+    for (const off of ['', '0', 'false']) {
+      const plan = planCache(
+        p,
+        container,
+        { ...inputs, backend: 'gha' },
+        { ...env, ACTIONS_CACHE_SERVICE_V2: off },
+      );
+      expect(plan.from).toEqual([`type=gha,scope=${scope}`]);
+    }
+  });
+
+  it('gha export lists keys through the GitHub API when a token and the repository are known', () => {
+    const withRepo = { ...env, GITHUB_REPOSITORY: 'acme/app' };
+    const plan = planCache(p, container, { ...inputs, backend: 'gha', githubToken: 'ghs_abc' }, withRepo);
+    expect(plan.from).toEqual([`type=gha,scope=${scope}`]);
+    expect(plan.to).toEqual([
+      `type=gha,scope=${scope},ghtoken=ghs_abc,repository=acme/app,mode=max,ignore-error=true`,
+    ]);
+    // Without the repository, or with a token that would break the CSV, nothing is added.
+    const noRepo = planCache(p, container, { ...inputs, backend: 'gha', githubToken: 'ghs_abc' }, env);
+    expect(noRepo.to[0]).not.toContain('ghtoken');
+    const bad = planCache(p, container, { ...inputs, backend: 'gha', githubToken: 'a,b=c' }, withRepo);
+    expect(bad.to[0]).not.toContain('ghtoken');
+    // GitHub Enterprise Server: BuildKit would ask api.github.com, so no token goes there.
+    const ghes = { ...withRepo, GITHUB_SERVER_URL: 'https://github.example.com' };
+    const onGhes = planCache(p, container, { ...inputs, backend: 'gha', githubToken: 'ghs_abc' }, ghes);
+    expect(onGhes.to[0]).not.toContain('ghtoken');
+    const dotcom = { ...withRepo, GITHUB_SERVER_URL: 'https://github.com' };
+    expect(
+      planCache(p, container, { ...inputs, backend: 'gha', githubToken: 'ghs_abc' }, dotcom).to[0],
+    ).toContain('ghtoken=ghs_abc');
   });
 
   it('gha without ACTIONS_CACHE_URL falls back to none with a warning', () => {
