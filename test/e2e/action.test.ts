@@ -2,7 +2,7 @@
  * The committed action bundle (`node dist/index.js`, on Node.js 24 as action.yml declares) run exactly as the
  * GitHub runner runs it: inputs as
  * INPUT_* variables, outputs and the job summary through the GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, the
- * event from GITHUB_EVENT_NAME / GITHUB_EVENT_PATH, and the cache service double through ACTIONS_CACHE_URL.
+ * event from GITHUB_EVENT_NAME / GITHUB_EVENT_PATH, and the cache service double (v2) through ACTIONS_RESULTS_URL.
  * Real engine, real buildx, real registries. A pass-through `docker` on PATH records every docker command the
  * action starts, so a test can tell that no buildx process ran.
  */
@@ -74,7 +74,9 @@ async function runAction(
       GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
       GITHUB_SERVER_URL: 'https://github.com',
       GITHUB_ACTOR: 'octocat',
-      ACTIONS_CACHE_URL: tb.cache.url,
+      // Cache service v2, as github.com serves it.
+      ACTIONS_CACHE_SERVICE_V2: 'true',
+      ACTIONS_RESULTS_URL: tb.cache.resultsUrl,
       ACTIONS_RUNTIME_TOKEN: tb.cache.token,
       INPUT_SPEC: 'imagespec.yaml',
       'INPUT_CACHE-SCOPE': marker,
@@ -169,26 +171,62 @@ describe('the action bundle on the testbed', () => {
     expect(second.summary).toContain('skipped: exists');
   });
 
-  it('rebuilds an edited spec with its steps from the GitHub Actions cache', async () => {
-    // The local image and build records go, so a cached step can only come from the cache service.
-    await removeImages([first.outputs.image ?? '']);
-    await pruneBuildRecords(marker);
-    await writeFile(path.join(ws, 'imagespec.yaml'), spec(repo, 'two'));
-    const third = await runAction(ws, basicLogin());
-    expect(third.code, third.stdout).toBe(0);
-    createdRefs.push(third.outputs.image ?? '');
-    expect(third.outputs.built).toBe('true');
-    expect(third.outputs.tag).not.toBe(first.outputs.tag);
-    // The step did not run: it is CACHED, or (imported from a remote cache) its layer is downloaded.
-    const step = new RegExp(
-      `#(\\d+) \\[\\d+/\\d+\\] RUN (?:--\\S+\\s+)*\\["/bin/sh", "-c", "echo ${marker}[^\\n]*\\n#\\1 (CACHED|sha256:[0-9a-f]{64} [\\d.]+[kMG]?B / [\\d.]+[kMG]?B( [\\d.]+s)? done)`,
-    );
-    expect(third.stdout).toMatch(step);
-    expect(third.stdout).toContain('importing cache manifest from gha');
-    const cacheCell = /gha: (\d+)\/(\d+) steps cached/.exec(third.summary);
-    expect(cacheCell, third.summary).not.toBeNull();
-    expect(Number(cacheCell?.[1])).toBeGreaterThan(0);
-  });
+  // The `docker` driver exports a cache only with the containerd image store.
+  it.skipIf(tb.store === 'classic')(
+    'rebuilds an edited spec with its steps from the GitHub Actions cache',
+    async () => {
+      // The local image and build records go, so a cached step can only come from the cache service.
+      await removeImages([first.outputs.image ?? '']);
+      await pruneBuildRecords(marker);
+      await writeFile(path.join(ws, 'imagespec.yaml'), spec(repo, 'two'));
+      const third = await runAction(ws, basicLogin());
+      expect(third.code, third.stdout).toBe(0);
+      createdRefs.push(third.outputs.image ?? '');
+      expect(third.outputs.built).toBe('true');
+      expect(third.outputs.tag).not.toBe(first.outputs.tag);
+      // The step did not run: it is CACHED, or (imported from a remote cache) its layer is downloaded.
+      const step = new RegExp(
+        `#(\\d+) \\[\\d+/\\d+\\] RUN (?:--\\S+\\s+)*\\["/bin/sh", "-c", "echo ${marker}[^\\n]*\\n#\\1 (CACHED|sha256:[0-9a-f]{64} [\\d.]+[kMG]?B / [\\d.]+[kMG]?B( [\\d.]+s)? done)`,
+      );
+      expect(third.stdout).toMatch(step);
+      expect(third.stdout).toContain('importing cache manifest from gha');
+      const cacheCell = /gha: (\d+)\/(\d+) steps cached/.exec(third.summary);
+      expect(cacheCell, third.summary).not.toBeNull();
+      expect(Number(cacheCell?.[1])).toBeGreaterThan(0);
+    },
+  );
+
+  it.skipIf(tb.store === 'containerd')(
+    'classic image store, no builder it can create: builds and pushes, and the summary says what was dropped',
+    async () => {
+      const classicRepo = `${repo}-classic`;
+      const cws = await workspace(spec(classicRepo, 'classic'));
+      const result = await runAction(cws, { ...basicLogin(), sbom: 'true' });
+      expect(result.code, result.stdout).toBe(0);
+      createdRefs.push(result.outputs.image ?? '');
+      expect(result.outputs.built).toBe('true');
+      const head = await headManifest(
+        tb.basic.registry,
+        `${classicRepo}/app`,
+        result.outputs.tag ?? '',
+        basicAuth(),
+      );
+      expect(head.status).toBe(200);
+      expect(result.outputs.digest).toBe(head.headers.get('docker-content-digest'));
+      expect(result.stdout).not.toContain('Attestation is not supported');
+      // One warning per thing dropped, as annotations and in the summary.
+      for (const dropped of [
+        /cache 'gha' not used: builder 'default' \(driver docker\) cannot export a cache/,
+        /provenance attestation not attached/,
+        /SBOM attestation not attached/,
+      ]) {
+        expect(
+          result.stdout.split('\n').filter((l) => l.startsWith('::warning') && dropped.test(l)),
+        ).toHaveLength(1);
+        expect(result.summary).toMatch(dropped);
+      }
+    },
+  );
 
   it('never pushes for a pull request from a fork, and still proves the spec builds', async () => {
     const event = path.join(ws, 'event.json');
