@@ -148,6 +148,17 @@ export interface CreateBuilderOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Starts a builder that exists (its BuildKit container may be stopped); throws when it cannot run. */
+export async function startBuilder(name: string, env?: NodeJS.ProcessEnv): Promise<void> {
+  const res = await docker(['buildx', 'inspect', '--bootstrap', name], env ? { env } : {});
+  if (res.code !== 0) throw new Error(res.stderr.trim() || res.stdout.trim());
+}
+
+/** Removes a builder; a builder that is not there is not an error. */
+export async function removeBuilder(name: string, env?: NodeJS.ProcessEnv): Promise<void> {
+  await docker(['buildx', 'rm', '--force', name], env ? { env } : {});
+}
+
 /** Creates a docker-container builder (not made current) and returns its name. */
 export async function createContainerBuilder(name: string, opts: CreateBuilderOptions = {}): Promise<string> {
   const config = buildkitdConfig(opts.insecure ?? []);

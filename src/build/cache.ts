@@ -29,19 +29,30 @@ export function ghaProblem(builder: BuilderInfo, env: NodeJS.ProcessEnv): string
   if (!canExportCache(builder)) {
     return `builder '${builder.name}' (driver docker) cannot export a cache without the containerd image store`;
   }
+  return ghaRuntimeProblem(env) ?? ghaVersionProblem(builder, env);
+}
+
+/** Why the runner offers no GitHub Actions cache service (whatever the builder), or undefined when it does. */
+export function ghaRuntimeProblem(env: NodeJS.ProcessEnv): string | undefined {
   if (!env['ACTIONS_RUNTIME_TOKEN'])
     return 'ACTIONS_RUNTIME_TOKEN is not set (not running in GitHub Actions?)';
   if (truthy(env['ACTIONS_CACHE_SERVICE_V2'])) {
     if (!env['ACTIONS_RESULTS_URL']) return 'ACTIONS_CACHE_SERVICE_V2 is set but ACTIONS_RESULTS_URL is not';
-    if (atLeast(builder.buildxVersion, [0, 21]) === false) {
-      return `the runner offers cache service v2, which needs buildx >= 0.21 (found ${builder.buildxVersion})`;
-    }
-    if (atLeast(builder.buildkitVersion, [0, 20]) === false) {
-      return `the runner offers cache service v2, which needs BuildKit >= 0.20 (found ${builder.buildkitVersion})`;
-    }
     return undefined;
   }
   if (!env['ACTIONS_CACHE_URL']) return 'ACTIONS_CACHE_URL is not set';
+  return undefined;
+}
+
+/** Cache service v2 needs buildx >= 0.21 and BuildKit >= 0.20. */
+function ghaVersionProblem(builder: BuilderInfo, env: NodeJS.ProcessEnv): string | undefined {
+  if (!truthy(env['ACTIONS_CACHE_SERVICE_V2'])) return undefined;
+  if (atLeast(builder.buildxVersion, [0, 21]) === false) {
+    return `the runner offers cache service v2, which needs buildx >= 0.21 (found ${builder.buildxVersion})`;
+  }
+  if (atLeast(builder.buildkitVersion, [0, 20]) === false) {
+    return `the runner offers cache service v2, which needs BuildKit >= 0.20 (found ${builder.buildkitVersion})`;
+  }
   return undefined;
 }
 

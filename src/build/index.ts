@@ -15,9 +15,11 @@ import {
   canMultiPlatform,
   createContainerBuilder,
   inspectBuilder,
+  removeBuilder,
+  startBuilder,
   type BuilderInfo,
 } from './builder.js';
-import { planCache, type CachePlan } from './cache.js';
+import { ghaRuntimeProblem, planCache, type CachePlan } from './cache.js';
 import { writeContext } from './context-dir.js';
 import { docker } from '../docker/cli.js';
 import { tempDockerConfig } from '../docker/config.js';
@@ -132,7 +134,8 @@ export async function chooseBuilder(
   const current = await inspectBuilder(opts.builder, env);
   if (opts.builder) return current;
   const multi = contexts.some((c) => c.platforms.length > 1);
-  const wantsExport = opts.cache !== 'none';
+  // No builder is created for a gha cache the runner does not offer: the cache would be dropped anyway.
+  const wantsExport = opts.cache !== 'none' && !(opts.cache === 'gha' && ghaRuntimeProblem(env));
   const lacking =
     (multi && !canMultiPlatform(current) && 'multi-platform builds') ||
     (wantsExport && !canExportCache(current) && 'cache export');
@@ -141,24 +144,34 @@ export async function chooseBuilder(
   // cache there and does not collect a builder per run).
   const name = CONTAINER_BUILDER;
   const existing = await inspectBuilder(name, env).catch(() => undefined);
-  if (existing && existing.driver === 'docker-container') {
-    log.info(
-      `builder '${current.name}' (driver ${current.driver}) cannot do ${lacking}; using builder '${name}'`,
-    );
-    return existing;
-  }
+  const reuse = existing?.driver === 'docker-container';
   log.info(
-    `builder '${current.name}' (driver ${current.driver}) cannot do ${lacking}; creating docker-container builder '${name}'`,
+    `builder '${current.name}' (driver ${current.driver}) cannot do ${lacking}; ${reuse ? 'using' : 'creating docker-container'} builder '${name}'`,
   );
   try {
-    await createContainerBuilder(name, { env, ...(opts.insecure ? { insecure: opts.insecure } : {}) });
+    if (reuse) await startBuilder(name, env);
+    else await createContainerBuilder(name, { env, ...(opts.insecure ? { insecure: opts.insecure } : {}) });
     return await inspectBuilder(name, env);
   } catch (err) {
+    // A builder that cannot start (its moby/buildkit image unreachable: Docker Hub rate limits, outages, offline
+    // runners) is removed, so the next run does not pick it up as if it worked.
+    await removeBuilder(name, env);
     log.warning(
-      `could not create a docker-container builder (${err instanceof Error ? err.message : String(err)}); continuing with '${current.name}'`,
+      `could not ${reuse ? 'start' : 'create'} the docker-container builder '${name}' (${err instanceof Error ? lastLine(err.message) : String(err)}); continuing with '${current.name}'`,
     );
     return current;
   }
+}
+
+/** The last non-empty line of a docker error (BuildKit's boot log repeats the error on its last line). */
+function lastLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .pop() ?? text
+  );
 }
 
 /** Builds one image. Throws BuildFailure when buildx fails (nothing is pushed then). */

@@ -35,7 +35,16 @@ export async function applyExtraTags(
   const source = `${image.repository}@${digest}`;
   const config = await tempDockerConfig(registriesOf([source, ...refs]), opts);
   try {
-    const args = ['buildx', 'imagetools', 'create', ...refs.flatMap((r) => ['--tag', r]), source];
+    // --prefer-index=false: a single-platform manifest (as the classic image store pushes) is copied as it is,
+    // not wrapped in a new index, so every extra tag has the content tag's digest.
+    const args = [
+      'buildx',
+      'imagetools',
+      'create',
+      '--prefer-index=false',
+      ...refs.flatMap((r) => ['--tag', r]),
+      source,
+    ];
     const result = await docker(args, { env: config.env });
     if (result.code !== 0) throw new Error(lastLines(result.stderr, 3));
     return refs;

@@ -19,12 +19,15 @@ import {
   removeImages,
   requireTestbed,
   run,
+  testbed,
   type Testbed,
 } from '../support/testbed.js';
 import { parseOutputs } from '../support/runner-files.js';
 
 const bundle = path.resolve(import.meta.dirname, '../../dist/index.js');
 let tb: Testbed;
+/** The image store dockerd runs with, known when the tests are collected (requireTestbed checks the rest). */
+const store = testbed().store;
 let root: string;
 let shimDir: string;
 const marker = `action-e2e-${randomBytes(4).toString('hex')}`;
@@ -172,7 +175,7 @@ describe('the action bundle on the testbed', () => {
   });
 
   // The `docker` driver exports a cache only with the containerd image store.
-  it.skipIf(tb.store === 'classic')(
+  it.skipIf(store === 'classic')(
     'rebuilds an edited spec with its steps from the GitHub Actions cache',
     async () => {
       // The local image and build records go, so a cached step can only come from the cache service.
@@ -196,7 +199,7 @@ describe('the action bundle on the testbed', () => {
     },
   );
 
-  it.skipIf(tb.store === 'containerd')(
+  it.skipIf(store === 'containerd')(
     'classic image store, no builder it can create: builds and pushes, and the summary says what was dropped',
     async () => {
       const classicRepo = `${repo}-classic`;

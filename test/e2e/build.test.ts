@@ -247,10 +247,16 @@ describe('imagespec build', () => {
     await sh('tar', ['-xf', path.join(work, 'secret.tar'), '-C', saved]);
     expect((await readdir(path.join(saved, 'blobs', 'sha256'))).length).toBeGreaterThan(2);
     expect(await filesContaining(saved, secret)).toEqual([]);
-    expect(out.stderr).not.toContain('did not complete');
     const cacheDir = path.join(TESTBED_DIR, 'cache-service');
-    expect(existsSync(cacheDir)).toBe(true);
-    expect(await filesContaining(cacheDir, run)).not.toEqual([]);
+    if (tb.store === 'containerd') {
+      // The export happened (its entries hold this run's layers), and the secret is in none of them.
+      expect(out.stderr).not.toContain('did not complete');
+      expect(existsSync(cacheDir)).toBe(true);
+      expect(await filesContaining(cacheDir, run)).not.toEqual([]);
+    } else {
+      // The classic store's docker driver exports no cache (docs/build.md); nothing of this run reached it.
+      expect(out.stderr).toMatch(/cache 'gha' not used: .*cannot export a cache/);
+    }
     expect(await filesContaining(cacheDir, secret)).toEqual([]);
   });
 

@@ -95,7 +95,11 @@ class Runner {
 
   async action(
     smallVersion: string,
-    opts: { eventName?: 'push' | 'pull_request'; inputs?: Record<string, string> } = {},
+    opts: {
+      eventName?: 'push' | 'pull_request';
+      inputs?: Record<string, string>;
+      runtimeToken?: string;
+    } = {},
   ): Promise<ActionResult> {
     if (!this.dir) this.dir = await mkdtemp(path.join(root, `${this.protocol}-`));
     const ws = path.join(this.dir, 'workspace');
@@ -127,6 +131,7 @@ class Runner {
       files,
       eventName,
       dockerConfig: path.join(step, 'docker'),
+      ...(opts.runtimeToken ? { runtimeToken: opts.runtimeToken } : {}),
       // No layer cache: the cache service then sees only the cache mounts' entries, and no step is skipped.
       inputs: { cache: 'none', ...opts.inputs },
     });
@@ -266,6 +271,31 @@ describe.each(['v1', 'v2'] as const)('pip cache mount kept with cache service %s
       expect(await cacheEntries(runner.image)).toEqual(before);
     });
   }
+
+  it('a read-only cache token (untrusted trigger): the save is refused with one warning, the build is green', async () => {
+    await runner.wipe();
+    const before = await cacheEntries(runner.image);
+    const logMark = await cacheLogLength();
+    const ro = await runner.action('4.0.0', { runtimeToken: tb.cache.readOnlyToken });
+    expect(ro.code, ro.log).toBe(0);
+    expect(ro.outputs.built).toBe('true');
+    // The restore still worked: only the changed package came from the index.
+    expect(ro.downloaded).toEqual([wheelFile(SMALL, '4.0.0')]);
+    const refused = (await readRequestLog(tb.cache.log))
+      .slice(logMark)
+      .filter((r) =>
+        protocol === 'v1'
+          ? r.method === 'POST' && r.path.endsWith('/_apis/artifactcache/caches')
+          : r.path.endsWith('/CreateCacheEntry'),
+      );
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((r) => r.status === 403)).toBe(true);
+    const warnings = ro.log
+      .split('\n')
+      .filter((l) => l.startsWith('::warning') && l.includes('saving cache mount'));
+    expect(warnings, ro.log).toHaveLength(1);
+    expect(await cacheEntries(runner.image)).toEqual(before);
+  });
 });
 
 describe('moving files in and out of a builder cache mount', () => {

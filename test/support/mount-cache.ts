@@ -96,6 +96,8 @@ export interface ActionRunnerEnv {
   inputs: Record<string, string>;
   /** DOCKER_CONFIG for the action's docker calls. */
   dockerConfig: string;
+  /** ACTIONS_RUNTIME_TOKEN; the testbed's read-write token by default. */
+  runtimeToken?: string;
 }
 
 /** The environment a GitHub runner gives a JavaScript action: INPUT_*, GITHUB_*, RUNNER_TEMP, ACTIONS_*. */
@@ -116,7 +118,7 @@ export function actionEnv(o: ActionRunnerEnv): NodeJS.ProcessEnv {
     GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
     GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_ACTOR: 'octocat',
-    ACTIONS_RUNTIME_TOKEN: o.tb.cache.token,
+    ACTIONS_RUNTIME_TOKEN: o.runtimeToken ?? o.tb.cache.token,
     INPUT_SPEC: 'imagespec.yaml',
   };
   if (o.protocol === 'v1') {
