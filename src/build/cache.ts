@@ -26,10 +26,13 @@ function truthy(v: string | undefined): boolean {
 
 /** Why gha cannot be used here, or undefined when it can. */
 export function ghaProblem(builder: BuilderInfo, env: NodeJS.ProcessEnv): string | undefined {
+  // The runner first: outside GitHub Actions that is the reason, whatever the builder.
+  const runtime = ghaRuntimeProblem(env);
+  if (runtime) return runtime;
   if (!canExportCache(builder)) {
     return `builder '${builder.name}' (driver docker) cannot export a cache without the containerd image store`;
   }
-  return ghaRuntimeProblem(env) ?? ghaVersionProblem(builder, env);
+  return ghaVersionProblem(builder, env);
 }
 
 /** Why the runner offers no GitHub Actions cache service (whatever the builder), or undefined when it does. */
