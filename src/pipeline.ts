@@ -77,7 +77,7 @@ export function overridePlatforms(file: SpecFile, platforms: string[] | undefine
 /** Load → hash: the content-tagged images of a spec file, in build order. */
 export async function planTags(specPath: string, opts: TagOptions): Promise<PlannedImage[]> {
   const file = overridePlatforms(
-    await loadSpecFile(specPath, { mode: opts.mode ?? 'strict' }),
+    await loadSpecFile(specPath, { mode: opts.mode ?? 'strict', flavor: opts.flavor }),
     opts.platforms,
   );
   const hashOpts: PlanImagesOptions = { flavor: opts.flavor };

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { pyTruthy } from '../spec/image.js';
 import {
   FLYTEKIT_FIELDS,
   type Flavor,
@@ -33,7 +33,7 @@ import {
   type Digest,
 } from './digests.js';
 import { pyRepr, reprStr, type ReprValue } from './pyrepr.js';
-import { applyTagFormat } from './tag-format.js';
+import { applyTagFormat } from '../spec/tag-format.js';
 
 /** The salt entry that keeps generic tags apart from flyte tags. Changing it changes every generic tag. */
 export const GENERIC_SALT: [string, string] = ['imagespec_flavor', 'generic/1'];
@@ -72,26 +72,10 @@ export interface PlanOptions {
 /** The reference of each already planned image, by image id, for `base_image` references. */
 export type PlannedById = ReadonlyMap<string, PlannedImage>;
 
-/** `str` of a repr value for a field that must be a string in flytekit. */
-function requireString(spec: ImageSpec, field: string, v: PyValue): string {
-  if (typeof v !== 'string') {
-    const pos = spec.pos(field);
-    throw new UserError(
-      `${pos.file}:${pos.line}:${pos.col}: ${field} must be a string, e.g. ${field}: ${reprStr('value')}`,
-    );
-  }
+/** A field the spec stage guarantees is a string here (it refuses other values with a Diagnostic). */
+function asString(spec: ImageSpec, field: string, v: PyValue): string {
+  if (typeof v !== 'string') throw new Error(`${spec.id}: ${field} reached the hash stage unvalidated`);
   return v;
-}
-
-function isTruthy(v: PyValue): boolean {
-  if (v === null || v === false || v === '' || v === 0 || v === 0n) return false;
-  if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === 'object' && v.type === 'dict') return v.entries.length > 0;
-  return true;
-}
-
-function isNoCopy(mode: PyValue): boolean {
-  return typeof mode === 'string' && ['no_copy', 'no-copy', 'none'].includes(mode.toLowerCase());
 }
 
 /** A path as the user would recognise it: relative to the spec directory when inside it, `/`-separated. */
@@ -147,6 +131,144 @@ async function extensionValues(
   return out;
 }
 
+/** The dict being hashed, the dict behind flytekit's `ImageSpec.id`, and the explain rows. */
+class HashDict {
+  readonly entries: Array<[ReprValue, ReprValue]> = [];
+  readonly idEntries: Array<[ReprValue, ReprValue]> = [];
+  readonly inputs: HashInput[] = [];
+
+  hashed(field: string, value: ReprValue, input?: HashInput): void {
+    this.entries.push([field, value]);
+    this.inputs.push(input ?? { field, value: pyRepr(value), status: 'hashed' });
+  }
+
+  excluded(field: string, why: string): void {
+    this.inputs.push({ field, value: why, status: 'excluded' });
+  }
+}
+
+/** The flytekit fields after `__post_init__`: the registry given instead, and the defaults it fills in for None. */
+function flytekitValues(spec: ImageSpec, opts: PlanOptions): Map<string, PyValue> {
+  const raw = new Map(spec.raw);
+  if (opts.registry !== undefined) raw.set('registry', opts.registry);
+  if (!raw.has('name')) raw.set('name', 'flytekit');
+  // flytekit sets `platform` when it is None, so an explicit null hashes like an absent field.
+  if ((raw.get('platform') ?? null) === null) raw.set('platform', 'linux/amd64');
+  return raw;
+}
+
+interface FieldContext {
+  spec: ImageSpec;
+  flavor: Flavor;
+  planned: PlannedById;
+  dict: HashDict;
+  shown: (abs: string) => string;
+  /** Set while hashing: the image's name, registry and the parent image of the file it builds on. */
+  name: string;
+  registry: string;
+  parent?: PlannedImage;
+}
+
+const resolveIn = (spec: ImageSpec, p: string): string => path.resolve(spec.dir, p);
+
+/** One flytekit field's entry in the hashed dict, paths replaced by digests as flytekit does. */
+async function hashField(c: FieldContext, field: string, value: PyValue): Promise<void> {
+  const { spec, dict } = c;
+  switch (field) {
+    case 'name':
+      c.name = asString(spec, field, value).toLowerCase();
+      return dict.hashed(field, c.name);
+    case 'registry':
+      c.registry = asString(spec, field, value).toLowerCase();
+      return dict.hashed(field, c.registry);
+    case 'base_image':
+      return hashBaseImage(c, value);
+    case 'requirements': {
+      if (!pyTruthy(value)) return dict.hashed(field, value);
+      const written = asString(spec, field, value);
+      return hashDigest(c, field, await requirementsDigest(resolveIn(spec, written), written));
+    }
+    case 'copy':
+      return hashCopy(c, value);
+    case 'source_root':
+      return hashSourceRoot(c, asString(spec, field, value));
+    default:
+      return dict.hashed(field, value);
+  }
+}
+
+function hashDigest(c: FieldContext, field: string, d: Digest): void {
+  c.dict.hashed(field, d.value, digestInput(field, d));
+}
+
+/** A `base_image` naming another image of the file hashes as that image's full reference. */
+function hashBaseImage(c: FieldContext, value: PyValue): void {
+  const { spec, dict } = c;
+  if (spec.base_image_of === undefined) return dict.hashed('base_image', value);
+  const parent = c.planned.get(spec.base_image_of);
+  if (!parent) throw new Error(`image ${spec.base_image_of} must be planned before ${spec.id}`);
+  c.parent = parent;
+  // asdict() turns a nested ImageSpec into its own dict of fields.
+  dict.idEntries[dict.idEntries.length - 1] = [
+    'base_image',
+    (parent.flyteIdSource as ReprValue | undefined) ?? parent.reference,
+  ];
+  dict.hashed('base_image', parent.reference, {
+    field: 'base_image',
+    value: reprStr(parent.reference),
+    status: 'replaced',
+  });
+}
+
+async function hashCopy(c: FieldContext, value: PyValue): Promise<void> {
+  const { spec } = c;
+  if (!pyTruthy(value)) return c.dict.hashed('copy', value);
+  const list = Array.isArray(value) ? value : [value];
+  const entries = list.map((v) => {
+    const written = asString(spec, 'copy', v);
+    return { written, abs: resolveIn(spec, written) };
+  });
+  const d =
+    c.flavor === 'flyte'
+      ? await flyteCopyDigest(entries, c.shown)
+      : await genericCopyDigest(entries, c.shown);
+  hashDigest(c, 'copy', d);
+}
+
+async function hashSourceRoot(c: FieldContext, written: string): Promise<void> {
+  const { spec } = c;
+  // flytekit compares the YAML string with its enum, so any value (even 'no_copy') digests the tree.
+  if (c.flavor === 'generic' && spec.source_copy_mode === 'no_copy')
+    return c.dict.hashed('source_root', written);
+  const d =
+    c.flavor === 'flyte'
+      ? await flyteSourceRootDigest(resolveIn(spec, written), written, written)
+      : await genericSourceRootDigest(resolveIn(spec, written), written);
+  hashDigest(c, 'source_root', d);
+}
+
+/** The extension fields: left out of the flyte flavor's hash, digested and salted in the generic one. */
+async function hashExtensions(c: FieldContext): Promise<void> {
+  const { dict, flavor } = c;
+  for (const [field, value] of await extensionValues(c.spec, flavor, c.shown)) {
+    if (flavor === 'flyte') {
+      dict.excluded(field, 'not a flytekit field: the flyte flavor hashes only what flytekit hashes');
+    } else if (field in EXTENSION_EXCLUDED) {
+      dict.excluded(field, EXTENSION_EXCLUDED[field]!);
+    } else if (value instanceof Object && 'digest' in value) {
+      hashDigest(c, field, value.digest);
+    } else dict.hashed(field, value);
+  }
+  if (flavor === 'generic') {
+    dict.entries.push(GENERIC_SALT);
+    dict.inputs.push({
+      field: 'salt',
+      value: `${pyRepr(GENERIC_SALT[0])}: ${pyRepr(GENERIC_SALT[1])}`,
+      status: 'hashed',
+    });
+  }
+}
+
 /** Computes the hash inputs, tag and reference of one image. Parents must already be in `planned`. */
 export async function planImage(
   spec: ImageSpec,
@@ -154,145 +276,28 @@ export async function planImage(
   planned: PlannedById,
 ): Promise<PlannedImage> {
   const { flavor } = opts;
-  const shown = shownPath(spec);
-  const resolve = (p: string): string => path.resolve(spec.dir, p);
-  const entries: Array<[ReprValue, ReprValue]> = [];
-  // flytekit's `ImageSpec.id` (the image's `_F_IMG_ID`): the same dict before paths become digests.
-  const idEntries: Array<[ReprValue, ReprValue]> = [];
-  const inputs: HashInput[] = [];
-  const hashed = (field: string, value: ReprValue, input?: HashInput): void => {
-    entries.push([field, value]);
-    inputs.push(input ?? { field, value: pyRepr(value), status: 'hashed' });
-  };
-
-  const raw = new Map(spec.raw);
-  if (opts.registry !== undefined) raw.set('registry', opts.registry);
-  if (!raw.has('name')) raw.set('name', 'flytekit');
-  if (!raw.has('platform')) raw.set('platform', 'linux/amd64');
-
-  const mode = raw.get('source_copy_mode') ?? null;
-  const sourceRoot = raw.get('source_root') ?? null;
-  if (mode !== null && !isNoCopy(mode) && !isTruthy(sourceRoot)) {
-    const pos = spec.pos('source_copy_mode');
-    throw new UserError(
-      `${pos.file}:${pos.line}:${pos.col}: source_copy_mode is set but source_root is not: add source_root (the directory to copy), or remove source_copy_mode`,
-    );
-  }
-
-  let name = '';
-  let registry = '';
-  let parent: PlannedImage | undefined;
+  const dict = new HashDict();
+  const c: FieldContext = { spec, flavor, planned, dict, shown: shownPath(spec), name: '', registry: '' };
+  const raw = flytekitValues(spec, opts);
   for (const field of FLYTEKIT_FIELDS) {
     if (!raw.has(field)) continue;
     const value = raw.get(field)!;
-    if (value !== null && !(field in EXCLUDED_FROM_ID)) idEntries.push([field, idValue(field, value)]);
-    if (field in EXCLUDED_FIELDS) {
-      inputs.push({ field, value: EXCLUDED_FIELDS[field]!, status: 'excluded' });
-      continue;
-    }
-    if (value === null) {
-      inputs.push({ field, value: 'None values are left out', status: 'excluded' });
-      continue;
-    }
-    switch (field) {
-      case 'name':
-        name = requireString(spec, field, value).toLowerCase();
-        hashed(field, name);
-        break;
-      case 'registry':
-        registry = requireString(spec, field, value);
-        if (registry) registry = registry.toLowerCase();
-        hashed(field, registry);
-        break;
-      case 'base_image':
-        if (spec.base_image_of !== undefined) {
-          parent = planned.get(spec.base_image_of);
-          if (!parent) throw new Error(`image ${spec.base_image_of} must be planned before ${spec.id}`);
-          // asdict() turns a nested ImageSpec into its own dict of fields.
-          idEntries[idEntries.length - 1] = [
-            field,
-            (parent.flyteIdSource as ReprValue | undefined) ?? parent.reference,
-          ];
-          hashed(field, parent.reference, { field, value: reprStr(parent.reference), status: 'replaced' });
-        } else hashed(field, value);
-        break;
-      case 'requirements':
-        if (isTruthy(value)) {
-          const written = requireString(spec, field, value);
-          const d = await requirementsDigest(resolve(written), written);
-          hashed(field, d.value, digestInput(field, d));
-        } else hashed(field, value);
-        break;
-      case 'copy':
-        if (isTruthy(value)) {
-          const list = Array.isArray(value) ? value : [value];
-          const copyEntries = list.map((v) => {
-            const written = requireString(spec, field, v);
-            return { written, abs: resolve(written) };
-          });
-          const d =
-            flavor === 'flyte'
-              ? await flyteCopyDigest(copyEntries, shown)
-              : await genericCopyDigest(copyEntries, shown);
-          hashed(field, d.value, digestInput(field, d));
-        } else hashed(field, value);
-        break;
-      case 'source_root': {
-        const written = requireString(spec, field, value);
-        if (flavor === 'flyte' && mode === null) {
-          const pos = spec.pos('source_root');
-          throw new UserError(
-            `${pos.file}:${pos.line}:${pos.col}: source_root without source_copy_mode: flytekit then hashes only the Python modules pyflyte has loaded, which nothing outside pyflyte can know. Add 'source_copy_mode: all' (flytekit and this tool then hash every file under source_root)`,
-          );
-        }
-        // flytekit compares the YAML string with its enum, so any value (even 'no_copy') digests the tree.
-        const digest = flavor === 'flyte' || spec.source_copy_mode !== 'no_copy';
-        if (!digest) hashed(field, value);
-        else {
-          const d =
-            flavor === 'flyte'
-              ? await flyteSourceRootDigest(resolve(written), written, written)
-              : await genericSourceRootDigest(resolve(written), written);
-          hashed(field, d.value, digestInput(field, d));
-        }
-        break;
-      }
-      default:
-        hashed(field, value);
-    }
+    if (value !== null && !(field in EXCLUDED_FROM_ID)) dict.idEntries.push([field, idValue(field, value)]);
+    if (field in EXCLUDED_FIELDS) dict.excluded(field, EXCLUDED_FIELDS[field]!);
+    else if (value === null) dict.excluded(field, 'None values are left out');
+    else await hashField(c, field, value);
   }
+  await hashExtensions(c);
 
-  for (const [field, value] of await extensionValues(spec, flavor, shown)) {
-    if (flavor === 'flyte') {
-      inputs.push({
-        field,
-        value: 'not a flytekit field: the flyte flavor hashes only what flytekit hashes',
-        status: 'excluded',
-      });
-    } else if (field in EXTENSION_EXCLUDED) {
-      inputs.push({ field, value: EXTENSION_EXCLUDED[field]!, status: 'excluded' });
-    } else if (value instanceof Object && 'digest' in value) {
-      hashed(field, value.digest.value, digestInput(field, value.digest));
-    } else hashed(field, value);
-  }
-  if (flavor === 'generic') {
-    entries.push(GENERIC_SALT);
-    inputs.push({
-      field: 'salt',
-      value: `${pyRepr(GENERIC_SALT[0])}: ${pyRepr(GENERIC_SALT[1])}`,
-      status: 'hashed',
-    });
-  }
-
-  const idSource: ReprValue = { type: 'dict', entries: idEntries };
+  const idSource: ReprValue = { type: 'dict', entries: dict.idEntries };
   const imageId = createHash('md5').update(pyRepr(idSource), 'utf8').digest('base64url');
-  const text = pyRepr({ type: 'dict', entries });
+  const text = pyRepr({ type: 'dict', entries: dict.entries });
   const specHash = createHash('md5').update(text, 'utf8').digest('base64url').replaceAll('-', '_');
   const tagFormat = raw.get('tag_format') ?? null;
-  const tag = isTruthy(tagFormat)
-    ? applyTagFormat(requireString(spec, 'tag_format', tagFormat), specHash)
+  const tag = pyTruthy(tagFormat)
+    ? applyTagFormat(asString(spec, 'tag_format', tagFormat), specHash)
     : specHash;
-  const repository = registry ? `${registry}/${name}` : name;
+  const repository = c.registry ? `${c.registry}/${c.name}` : c.name;
   const baseImage = raw.get('base_image');
   return {
     spec,
@@ -301,14 +306,14 @@ export async function planImage(
     tag,
     imageId,
     flyteIdSource: idSource,
-    ...(registry ? { registry } : {}),
+    ...(c.registry ? { registry: c.registry } : {}),
     repository,
     reference: `${repository}:${tag}`,
-    baseReference: parent?.reference ?? (typeof baseImage === 'string' ? baseImage : undefined),
+    baseReference: c.parent?.reference ?? (typeof baseImage === 'string' ? baseImage : undefined),
     platforms: spec.platform
       .split(',')
       .map((p) => p.trim())
       .filter(Boolean),
-    inputs,
+    inputs: dict.inputs,
   };
 }

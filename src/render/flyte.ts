@@ -15,7 +15,6 @@ import {
   indexArgs,
   labelLine,
   labels,
-  rejectCuda,
   renderedContext,
   requirements,
   secrets,
@@ -24,7 +23,7 @@ import {
 import type { ContextFile } from './context.js';
 import { CACHE_MOUNTS, CONDA_ENV, DEFAULT_FLYTE_PYTHON } from './defaults.js';
 import { DockerfileWriter, cacheMount } from './dockerfile.js';
-import { commandLine, dockerString, fieldPath, shQuote, singleLine, specError } from './quote.js';
+import { commandLine, dockerString, fieldPath, shQuote, singleLine } from './quote.js';
 import type { BuildContext, CacheMount, RenderOptions } from './types.js';
 
 /** flytekit's rule: the requirement's leading name is exactly `flytekit`. */
@@ -34,7 +33,6 @@ export function isFlytekit(requirement: string): boolean {
 
 export async function renderFlyte(planned: PlannedImage, opts: RenderOptions): Promise<BuildContext> {
   const spec = planned.spec;
-  rejectCuda(spec);
   const warnings: string[] = [];
   if (spec.python_installer === 'pip') {
     warnings.push(
@@ -77,11 +75,7 @@ export async function renderFlyte(planned: PlannedImage, opts: RenderOptions): P
   let pythonExec: string;
   let extraPath = '';
   if (spec.python_exec) {
-    for (const field of ['conda_packages', 'conda_channels'] as const) {
-      if (spec[field].length > 0) {
-        throw specError({ spec, path: field }, 'not supported with python_exec (as in flytekit)');
-      }
-    }
+    // The spec stage refuses conda packages and channels with python_exec (no conda environment).
     pythonExec = dockerString(spec.python_exec, { spec, path: 'python_exec' });
   } else {
     const version = spec.python_version ?? DEFAULT_FLYTE_PYTHON;

@@ -13,7 +13,6 @@ import {
   indexArgs,
   labelLine,
   labels,
-  rejectCuda,
   renderedContext,
   requirements,
   secrets,
@@ -23,7 +22,7 @@ import {
 import type { ContextFile } from './context.js';
 import { CACHE_MOUNTS, CONDA_ENV, VENV } from './defaults.js';
 import { DockerfileWriter, cacheMount } from './dockerfile.js';
-import { commandLine, fieldPath, shQuote, specError } from './quote.js';
+import { commandLine, fieldPath, shQuote } from './quote.js';
 import type { BuildContext, CacheMount, RenderOptions } from './types.js';
 
 /** Where generated files are bind-mounted during RUN steps (never part of a layer). */
@@ -99,12 +98,7 @@ function pythonStep(spec: ImageSpec, uvImage: string, mounted: MountedSecret[]):
   const uvMount = `--mount=from=${uvImage},source=/uv,target=/usr/local/bin/uv`;
 
   if (reqs.kind === 'uv.lock' || reqs.kind === 'poetry.lock') {
-    if (spec.python_installer === 'pip') {
-      throw specError(
-        { spec, path: 'python_installer' },
-        `${reqs.kind} is installed with uv; remove python_installer: pip`,
-      );
-    }
+    // Installed with uv; the spec stage refuses python_installer: pip with a lock file.
     const project = `${MOUNT_DIR}/project`;
     const files: ContextFile[] = [
       { path: `.imagespec/project/${reqs.kind}`, source: reqs.file },
@@ -183,7 +177,6 @@ function pythonStep(spec: ImageSpec, uvImage: string, mounted: MountedSecret[]):
 /** Renders the generic flavor. */
 export async function renderGeneric(planned: PlannedImage, opts: RenderOptions): Promise<BuildContext> {
   const spec = planned.spec;
-  rejectCuda(spec);
   const warnings: string[] = [];
   const tools = toolImages(spec);
   const mounted = secrets(spec);

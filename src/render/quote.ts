@@ -9,8 +9,8 @@
  * Dockerfile parser itself (`$`, `"` and `\` need escaping there), and RUN arguments are read by
  * `/bin/sh`, for which POSIX single quotes are the only form with no special characters inside.
  */
-import { parse as parseShell } from 'shell-quote';
 import { UserError } from '../errors.js';
+import { argWords } from '../spec/args.js';
 import type { ImageSpec } from '../spec/types.js';
 
 /** Where a value came from, for error messages: the image and the field path inside it. */
@@ -118,25 +118,11 @@ export function plainToken(value: string, src: ValueSource, what: string): strin
 }
 
 /**
- * Splits an argument string such as `pip_extra_args: "--pre --no-cache-dir"` into words the way a shell
- * would, but only quotes are allowed: variables, globs, redirections and command separators are rejected,
- * because these arguments are data, not shell.
+ * Splits an argument string such as `pip_extra_args: "--pre --no-cache-dir"` into words (src/spec/args.ts,
+ * which the spec stage checks with); what it refuses never reaches here from a validated spec.
  */
 export function splitArgs(value: string, src: ValueSource): string[] {
-  singleLine(value, src);
-  const words: string[] = [];
-  // shell-quote accepts a function for variable lookups; its type declares only an object.
-  const lookup = (name: string): never =>
-    fail(src, `'$${name}' is not expanded in arguments; write the value itself`);
-  const tokens = parseShell(value, lookup as unknown as Record<string, string>);
-  for (const token of tokens) {
-    if (typeof token !== 'string') {
-      fail(
-        src,
-        `${JSON.stringify(value)} contains shell syntax (${JSON.stringify(token)}); only arguments and quotes are allowed here`,
-      );
-    }
-    words.push(token);
-  }
-  return words;
+  const split = argWords(value);
+  if ('problem' in split) fail(src, split.problem);
+  return split.words;
 }

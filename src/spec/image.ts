@@ -5,6 +5,7 @@ import { childPath } from './load.js';
 import {
   FLYTEKIT_FIELDS,
   type BuildSecret,
+  type CopyMode,
   type ImageSpec,
   type PyDict,
   type PyValue,
@@ -76,59 +77,120 @@ export function specPath(dir: string, p: string): string {
   return isAbsolute(p) ? p : resolve(dir, p);
 }
 
-/** Build the typed image. Only call it on an image that passed validation. */
-export function typedImage(src: ImageSource, ctx: ImageContext): ImageSpec {
-  const get = (name: string) => field(src, name);
-  const at = (path: string): SourcePos => {
+/** Python truthiness of a spec value (flytekit tests fields with `if value:`). */
+export function pyTruthy(v: PyValue): boolean {
+  if (v === null || v === false || v === '' || v === 0 || v === 0n) return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object' && v.type === 'dict') return v.entries.length > 0;
+  return true;
+}
+
+/**
+ * The one reading of a `source_copy_mode` text: case-insensitive, with or without flytekit's
+ * `CopyFileDetection.` prefix, `-` for `_`, and `none` for no copy. Any other text (only the hash mode lets
+ * one through) copies everything, as flytekit digests the whole tree for anything that is not NO_COPY.
+ */
+export function copyModeOf(text: string): CopyMode {
+  const mode = text
+    .toLowerCase()
+    .replace(/^copyfiledetection\./, '')
+    .replace(/-/g, '_');
+  if (mode === 'no_copy' || mode === 'none') return 'no_copy';
+  return mode === 'loaded_modules' ? 'loaded_modules' : 'all';
+}
+
+/** `secrets` entries with `src` resolved against the spec directory. */
+function secretsOf(v: PyValue | undefined, dir: string): BuildSecret[] {
+  const secrets: BuildSecret[] = [];
+  if (!Array.isArray(v)) return secrets;
+  for (const s of v) {
+    const r = strRecord(s);
+    if (!r.id) continue;
+    const secret: BuildSecret = { id: r.id };
+    if (r.env !== undefined) secret.env = r.env;
+    if (r.src !== undefined) secret.src = specPath(dir, r.src);
+    if (r.target !== undefined) secret.target = r.target;
+    secrets.push(secret);
+  }
+  return secrets;
+}
+
+/** `pip_secret_mounts` [file, target] pairs with the file resolved against the spec directory. */
+function mountsOf(v: PyValue | undefined, dir: string): Array<[string, string]> {
+  const mounts: Array<[string, string]> = [];
+  if (!Array.isArray(v)) return mounts;
+  for (const m of v) {
+    if (Array.isArray(m) && typeof m[0] === 'string' && typeof m[1] === 'string') {
+      mounts.push([specPath(dir, m[0]), m[1]]);
+    }
+  }
+  return mounts;
+}
+
+/** The `raw` map: every flytekit field as flytekit receives it; an image of a map is named by its key. */
+function rawFields(src: ImageSource): Map<string, PyValue> {
+  const raw = new Map<string, PyValue>();
+  if (src.inMap && field(src, 'name') === undefined) raw.set('name', src.id);
+  for (const [k, v] of src.fields.entries) if (typeof k === 'string' && FLYTEKIT.has(k)) raw.set(k, v);
+  return raw;
+}
+
+/** Where a field path of this image is in the file (the image itself when the field has no node). */
+function positions(src: ImageSource, ctx: ImageContext): (path: string) => SourcePos {
+  return (path) => {
     const full = path === '' ? src.prefix : src.prefix ? `${src.prefix}.${path}`.replace(/\.\[/g, '[') : path;
     const node = ctx.doc.nodes.get(full) ?? ctx.doc.nodes.get(src.prefix);
     return node?.pos ?? { file: ctx.file, line: 1, col: 1 };
   };
+}
 
-  const raw = new Map<string, PyValue>();
-  const writtenName = str(get('name'));
-  if (src.inMap && get('name') === undefined) raw.set('name', src.id);
-  for (const [k, v] of src.fields.entries) if (typeof k === 'string' && FLYTEKIT.has(k)) raw.set(k, v);
-
-  const name = (writtenName ?? (src.inMap ? src.id : 'flytekit')).toLowerCase();
-  const baseImage = str(get('base_image'));
+/** The optional single-value fields: strings as written, paths made absolute, the copy mode normalized. */
+function optionalFields(src: ImageSource, ctx: ImageContext): Partial<ImageSpec> {
+  const get = (name: string) => str(field(src, name));
+  const pathOf = (name: string) => (get(name) === undefined ? undefined : specPath(ctx.dir, get(name)!));
+  const baseImage = get('base_image');
   const baseIsSibling = baseImage !== undefined && ctx.keys.has(baseImage);
-  const sourceRoot = str(get('source_root'));
-  const copyMode =
-    str(get('source_copy_mode'))?.toLowerCase() ?? (sourceRoot !== undefined ? 'loaded_modules' : undefined);
-  const dockerfile = str(get('dockerfile'));
+  const sourceRoot = get('source_root');
+  const mode = get('source_copy_mode');
+  const dockerfile = pathOf('dockerfile');
+  const values: Partial<Record<keyof ImageSpec, string | undefined>> = {
+    python_version: get('python_version'),
+    builder: get('builder'),
+    source_root: pathOf('source_root'),
+    // An empty registry is no registry, as in flytekit (`if self.registry:`): built, not pushed.
+    registry: get('registry')?.toLowerCase() || undefined,
+    requirements: pathOf('requirements'),
+    cuda: get('cuda'),
+    cudnn: get('cudnn'),
+    base_image: baseIsSibling ? undefined : baseImage,
+    base_image_of: baseIsSibling ? baseImage : undefined,
+    pip_index: get('pip_index'),
+    pip_extra_args: get('pip_extra_args'),
+    registry_config: pathOf('registry_config'),
+    tag_format: get('tag_format'),
+    source_copy_mode:
+      mode !== undefined ? copyModeOf(mode) : sourceRoot !== undefined ? 'loaded_modules' : undefined,
+    python_exec: get('python_exec'),
+    dockerfile,
+    build_context: pathOf('build_context') ?? (dockerfile !== undefined ? ctx.dir : undefined),
+    target: get('target'),
+    dockerignore: pathOf('dockerignore'),
+  };
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<ImageSpec>;
+}
 
-  const secrets: BuildSecret[] = [];
-  const rawSecrets = get('secrets');
-  if (Array.isArray(rawSecrets)) {
-    for (const s of rawSecrets) {
-      const r = strRecord(s);
-      if (!r.id) continue;
-      const secret: BuildSecret = { id: r.id };
-      if (r.env !== undefined) secret.env = r.env;
-      if (r.src !== undefined) secret.src = specPath(ctx.dir, r.src);
-      if (r.target !== undefined) secret.target = r.target;
-      secrets.push(secret);
-    }
-  }
-  const mounts: Array<[string, string]> = [];
-  const rawMounts = get('pip_secret_mounts');
-  if (Array.isArray(rawMounts)) {
-    for (const m of rawMounts) {
-      if (Array.isArray(m) && typeof m[0] === 'string' && typeof m[1] === 'string') {
-        mounts.push([specPath(ctx.dir, m[0]), m[1]]);
-      }
-    }
-  }
-
+/** Build the typed image. Only call it on an image that passed validation. */
+export function typedImage(src: ImageSource, ctx: ImageContext): ImageSpec {
+  const get = (name: string) => field(src, name);
+  const name = (str(get('name')) ?? (src.inMap ? src.id : 'flytekit')).toLowerCase();
   const spec: ImageSpec = {
     id: src.inMap ? src.id : name,
     fieldPrefix: src.prefix,
     file: ctx.file,
     dir: ctx.dir,
     root: ctx.root,
-    raw,
-    pos: at,
+    raw: rawFields(src),
+    pos: positions(src, ctx),
     name,
     env: strRecord(get('env')),
     packages: strList(get('packages')),
@@ -137,7 +199,7 @@ export function typedImage(src: ImageSource, ctx: ImageContext): ImageSpec {
     apt_packages: strList(get('apt_packages')),
     platform: str(get('platform')) ?? 'linux/amd64',
     pip_extra_index_url: strList(get('pip_extra_index_url')),
-    pip_secret_mounts: mounts,
+    pip_secret_mounts: mountsOf(get('pip_secret_mounts'), ctx.dir),
     commands: strList(get('commands')),
     copy: strList(get('copy')),
     runtime_packages: strList(get('runtime_packages')),
@@ -146,53 +208,9 @@ export function typedImage(src: ImageSource, ctx: ImageContext): ImageSpec {
     build_args: strRecord(get('build_args')),
     labels: strRecord(get('labels')),
     python_installer: str(get('python_installer')) === 'pip' ? 'pip' : 'uv',
-    secrets,
+    secrets: secretsOf(get('secrets'), ctx.dir),
+    ...optionalFields(src, ctx),
   };
-  const optional: Array<[keyof ImageSpec, string | undefined]> = [
-    ['python_version', str(get('python_version'))],
-    ['builder', str(get('builder'))],
-    ['source_root', sourceRoot === undefined ? undefined : specPath(ctx.dir, sourceRoot)],
-    ['registry', str(get('registry'))?.toLowerCase()],
-    [
-      'requirements',
-      str(get('requirements')) === undefined
-        ? undefined
-        : specPath(ctx.dir, str(get('requirements')) as string),
-    ],
-    ['cuda', str(get('cuda'))],
-    ['cudnn', str(get('cudnn'))],
-    ['base_image', baseIsSibling ? undefined : baseImage],
-    ['base_image_of', baseIsSibling ? baseImage : undefined],
-    ['pip_index', str(get('pip_index'))],
-    ['pip_extra_args', str(get('pip_extra_args'))],
-    [
-      'registry_config',
-      str(get('registry_config')) === undefined
-        ? undefined
-        : specPath(ctx.dir, str(get('registry_config')) as string),
-    ],
-    ['tag_format', str(get('tag_format'))],
-    ['source_copy_mode', copyMode],
-    ['python_exec', str(get('python_exec'))],
-    ['dockerfile', dockerfile === undefined ? undefined : specPath(ctx.dir, dockerfile)],
-    [
-      'build_context',
-      str(get('build_context')) !== undefined
-        ? specPath(ctx.dir, str(get('build_context')) as string)
-        : dockerfile !== undefined
-          ? ctx.dir
-          : undefined,
-    ],
-    ['target', str(get('target'))],
-    [
-      'dockerignore',
-      str(get('dockerignore')) === undefined
-        ? undefined
-        : specPath(ctx.dir, str(get('dockerignore')) as string),
-    ],
-  ];
-  const mutable = spec as unknown as Record<string, unknown>;
-  for (const [k, v] of optional) if (v !== undefined) mutable[k] = v;
   const entrypoint = get('entrypoint');
   if (Array.isArray(entrypoint)) spec.entrypoint = strList(entrypoint);
   return spec;

@@ -1,6 +1,7 @@
 /** The spec stage: read a spec file, validate it, and return its images in build order. */
 import { resolve } from 'node:path';
 import { dirname } from 'node:path';
+import type { Flavor } from '../choices.js';
 import { UserError } from '../errors.js';
 import { readSpecFile } from './load.js';
 import { repositoryRoot } from './root.js';
@@ -18,6 +19,8 @@ export { displayValue } from './yaml11.js';
 export interface LoadOptions {
   /** `strict` (default) for validate, plan, render and build; `hash` for tag and explain (SpecMode). */
   mode?: SpecMode;
+  /** The flavor the spec is built or tagged with (default generic): some rules belong to one flavor. */
+  flavor?: Flavor;
 }
 
 /** Read, validate and order a spec file; diagnostics instead of throwing. */
@@ -30,7 +33,7 @@ export async function checkSpecFile(
   const { doc, diagnostics } = await readSpecFile(path);
   if (!doc) return { diagnostics };
   const root = await rootAsked;
-  const result = await validateDocument(doc, root, opts.mode);
+  const result = await validateDocument(doc, root, opts.mode, opts.flavor);
   if (result.diagnostics.length > 0) return { diagnostics: result.diagnostics };
   return { spec: { file: resolve(path), images: result.images }, diagnostics: [] };
 }

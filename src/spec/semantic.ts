@@ -1,12 +1,20 @@
-/** Checks beyond the JSON Schema: keys YAML typed as non-strings, files on disk, references, formats. */
-import { lstat, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+/**
+ * Checks beyond the JSON Schema: keys YAML typed as non-strings, files on disk, references, formats, and the
+ * rules of the build itself (what flytekit's builder and this tool's renderer cannot honour). One small
+ * function per rule; `STRICT` runs for validate, plan, render and build, `HASH` for tag and explain.
+ */
+import { stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { Flavor } from '../choices.js';
+import { argWords } from './args.js';
 import type { SpecDocument } from './load.js';
 import { childPath } from './load.js';
-import { field, specPath, type ImageContext, type ImageSource } from './image.js';
+import { copyModeOf, field, pyTruthy, specPath, type ImageContext, type ImageSource } from './image.js';
+import { checkPath, report, type Ctx } from './paths.js';
 import { COMMON_PLATFORMS, TAG_RE, isBareName, referenceProblem, platformProblem } from './reference.js';
 import type { SpecMode } from './schema.js';
 import { didYouMean } from './suggest.js';
+import { tagFormatProblem } from './tag-format.js';
 import type { Diagnostic, PyValue, SourcePos } from './types.js';
 import { displayValue, pyTypeName } from './yaml11.js';
 
@@ -63,83 +71,6 @@ function keyMessage(key: PyValue, text: string | undefined): string {
   return `key ${written} reads as ${reads}, not a string; quote it: "${written}"`;
 }
 
-interface Ctx extends ImageContext {
-  out: Diagnostic[];
-  failed: ReadonlySet<string>;
-}
-
-function report(ctx: Ctx, at: SourcePos, path: string, message: string): void {
-  ctx.out.push({ file: at.file, line: at.line, col: at.col, path, message });
-}
-
-function isInside(root: string, p: string): boolean {
-  const rel = relative(root, p);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-}
-
-/** Check a path field: it exists, has the right kind, and resolves (symlinks included) inside the repository. */
-async function checkPath(
-  ctx: Ctx,
-  path: string,
-  written: string,
-  kind: 'file' | 'directory' | 'any',
-  contained = true,
-): Promise<boolean> {
-  const at = ctx.doc.nodes.get(path)?.pos ?? { file: ctx.doc.file, line: 1, col: 1 };
-  const abs = specPath(ctx.dir, written);
-  try {
-    await lstat(abs);
-  } catch {
-    report(
-      ctx,
-      at,
-      path,
-      `${path} ${JSON.stringify(written)} does not exist; paths are relative to the spec file's directory`,
-    );
-    return false;
-  }
-  let real: string;
-  try {
-    real = await realpath(abs);
-  } catch {
-    report(
-      ctx,
-      at,
-      path,
-      `${path} ${JSON.stringify(written)} is a broken symbolic link; point it at an existing file or remove it`,
-    );
-    return false;
-  }
-  if (contained && !isInside(ctx.root, real)) {
-    report(
-      ctx,
-      at,
-      path,
-      `${path} ${JSON.stringify(written)} resolves outside the repository (${real}); keep referenced files inside ${ctx.root}`,
-    );
-    return false;
-  }
-  const st = await stat(real);
-  if (kind === 'file' && !st.isFile()) {
-    report(
-      ctx,
-      at,
-      path,
-      `${path} ${JSON.stringify(written)} is ${st.isDirectory() ? 'a directory' : 'not a regular file'}; give a file`,
-    );
-    return false;
-  }
-  if (kind === 'directory' && !st.isDirectory()) {
-    report(ctx, at, path, `${path} ${JSON.stringify(written)} is not a directory; give a directory`);
-    return false;
-  }
-  if (kind === 'any' && !st.isDirectory() && !st.isFile()) {
-    report(ctx, at, path, `${path} ${JSON.stringify(written)} is not a regular file or directory`);
-    return false;
-  }
-  return true;
-}
-
 /** Python `str.format` fields of a template: `{spec_hash}` → ['spec_hash']; `{{` and `}}` are literal braces. */
 function formatFields(template: string): { fields: string[]; broken: boolean } {
   const fields: string[] = [];
@@ -165,237 +96,374 @@ function formatFields(template: string): { fields: string[]; broken: boolean } {
   return { fields, broken: false };
 }
 
-async function checkImage(src: ImageSource, ctx: Ctx): Promise<void> {
-  const p = (name: string) => (src.prefix ? `${src.prefix}.${name}` : name);
-  const ok = (name: string): boolean => {
-    const full = p(name);
-    if (field(src, name) === undefined || field(src, name) === null) return false;
-    for (const f of ctx.failed)
-      if (f === full || f.startsWith(`${full}.`) || f.startsWith(`${full}[`)) return false;
-    if (ctx.failed.has(src.prefix) && src.prefix !== '') return false;
-    return true;
-  };
-  const at = (path: string, key = false): SourcePos => {
-    const n = ctx.doc.nodes.get(path);
+/** One image under check: its fields, their document paths and positions, and where problems go. */
+class ImageCheck {
+  constructor(
+    readonly src: ImageSource,
+    readonly ctx: Ctx,
+  ) {}
+
+  /** The document path of a field of this image. */
+  p(name: string): string {
+    return this.src.prefix ? `${this.src.prefix}.${name}` : name;
+  }
+
+  value(name: string): PyValue | undefined {
+    return field(this.src, name);
+  }
+
+  /** The field is set (not null) and passed the schema, so its value has the schema's type. */
+  ok(name: string): boolean {
+    const v = this.value(name);
+    return v !== undefined && v !== null && !this.refused(name);
+  }
+
+  /** The schema already refused the field (or the whole image). */
+  refused(name: string): boolean {
+    const full = this.p(name);
+    for (const f of this.ctx.failed)
+      if (f === full || f.startsWith(`${full}.`) || f.startsWith(`${full}[`)) return true;
+    return this.ctx.failed.has(this.src.prefix) && this.src.prefix !== '';
+  }
+
+  s(name: string): string {
+    return this.value(name) as string;
+  }
+
+  at(path: string, key = false): SourcePos {
+    const n = this.ctx.doc.nodes.get(path);
     return (
       (key ? n?.keyPos : undefined) ??
       n?.pos ??
-      ctx.doc.nodes.get(src.prefix)?.pos ?? { file: ctx.doc.file, line: 1, col: 1 }
+      this.ctx.doc.nodes.get(this.src.prefix)?.pos ?? { file: this.ctx.doc.file, line: 1, col: 1 }
     );
-  };
-  const s = (name: string): string => field(src, name) as string;
-
-  // Repository name: registry/name after lowercasing, as flytekit does.
-  const nameOk = field(src, 'name') === undefined || ok('name');
-  const registryOk =
-    field(src, 'registry') === undefined || field(src, 'registry') === null || ok('registry');
-  if (nameOk && registryOk) {
-    const name = (
-      typeof field(src, 'name') === 'string' ? s('name') : src.inMap ? src.id : 'flytekit'
-    ).toLowerCase();
-    const registry = typeof field(src, 'registry') === 'string' ? s('registry').toLowerCase() : undefined;
-    if (field(src, 'name') === undefined && ctx.failed.has(src.prefix)) {
-      // The key itself is invalid; already reported.
-    } else if (field(src, 'name') === undefined && referenceProblem(name) !== undefined) {
-      report(
-        ctx,
-        at(src.prefix, true),
-        src.prefix,
-        `image key ${JSON.stringify(src.id)} is used as the image name but is not a valid one; add name: with letters, digits and single . _ - separators`,
-      );
-    } else if (registry !== undefined) {
-      const problem = referenceProblem(`${registry}/${name}`);
-      if (problem !== undefined) {
-        report(
-          ctx,
-          at(p('registry')),
-          p('registry'),
-          `${p('registry')} ${JSON.stringify(s('registry'))} does not form a valid image name with name ("${registry}/${name}": ${problem}); write a host[:port] and path, e.g. "ghcr.io/my-org"`,
-        );
-      }
-    }
   }
 
-  if (ok('tag_format')) {
-    const { fields, broken } = formatFields(s('tag_format'));
-    const others = fields.filter((f) => f !== 'spec_hash');
-    if (broken) {
-      report(
-        ctx,
-        at(p('tag_format')),
-        p('tag_format'),
-        `${p('tag_format')} has an unmatched brace; write {{ or }} for a literal brace`,
-      );
-    } else if (others.length > 0) {
-      report(
-        ctx,
-        at(p('tag_format')),
-        p('tag_format'),
-        `${p('tag_format')} may only use {spec_hash}; {${others[0]}} is unknown (write {{ and }} for literal braces)`,
-      );
-    } else {
-      const example = s('tag_format')
-        .replace(/\{spec_hash\}/g, 'x'.repeat(22))
-        .replace(/\{\{/g, '{')
-        .replace(/\}\}/g, '}');
-      if (!TAG_RE.test(example)) {
-        report(
-          ctx,
-          at(p('tag_format')),
-          p('tag_format'),
-          `${p('tag_format')} does not give a valid tag: use letters, digits, _ . - (not starting with . or -), at most 128 characters with the 22-character hash`,
-        );
-      }
-    }
+  report(path: string, message: string, key = false): void {
+    report(this.ctx, this.at(path, key), path, message);
   }
 
-  if (ok('platform')) {
-    const seen = new Set<string>();
-    for (const platform of s('platform').split(',')) {
-      const problem = platformProblem(platform);
-      if (problem) {
-        report(
-          ctx,
-          at(p('platform')),
-          p('platform'),
-          `${p('platform')} "${platform}" ${problem}${didYouMean(platform, COMMON_PLATFORMS)}`,
-        );
-      } else if (seen.has(platform)) {
-        report(
-          ctx,
-          at(p('platform')),
-          p('platform'),
-          `${p('platform')} lists "${platform}" twice; remove one`,
-        );
-      }
-      seen.add(platform);
-    }
+  get flavor(): Flavor {
+    return this.ctx.flavor;
   }
 
-  if (ok('base_image')) {
-    const base = s('base_image');
-    if (src.inMap && base === src.id) {
-      report(
-        ctx,
-        at(p('base_image')),
-        p('base_image'),
-        `${p('base_image')} names this image itself; give a registry image or another image of the file`,
-      );
-    } else if (src.inMap && ctx.keys.has(base)) {
-      // A layered build on a sibling image: ordered and cycle-checked by graph.ts.
-    } else if (src.inMap && isBareName(base)) {
-      const keys = [...ctx.keys];
-      report(
-        ctx,
-        at(p('base_image')),
-        p('base_image'),
-        `${p('base_image')} "${base}" names no image of this file (images: ${keys.join(', ')})${didYouMean(base, keys) || ';'} for a registry image, write it with a tag, e.g. "${base}:latest"`,
-      );
-    } else {
-      const problem = referenceProblem(base);
-      if (problem !== undefined) {
-        report(
-          ctx,
-          at(p('base_image')),
-          p('base_image'),
-          `${p('base_image')} ${JSON.stringify(base)} is not a valid image reference (${problem}); write NAME[:TAG][@DIGEST], e.g. "python:3.11-slim"`,
-        );
-      }
-    }
-  }
-
-  if (ok('source_copy_mode') && field(src, 'source_root') === undefined) {
-    const mode = s('source_copy_mode').toLowerCase();
-    if (mode !== 'no_copy') {
-      report(
-        ctx,
-        at(p('source_copy_mode')),
-        p('source_copy_mode'),
-        `${p('source_copy_mode')} needs source_root (the directory to copy from); add source_root: . or remove source_copy_mode`,
-      );
-    }
-  }
-
-  if (ok('requirements') && (await checkPath(ctx, p('requirements'), s('requirements'), 'file'))) {
-    const lock = basename(s('requirements'));
-    if (lock === 'uv.lock' || lock === 'poetry.lock') {
-      const packages = field(src, 'packages');
-      if (Array.isArray(packages) && packages.length > 0) {
-        report(
-          ctx,
-          at(p('packages'), true),
-          p('packages'),
-          `packages cannot be combined with a ${lock} requirements file (the lock file is installed exactly); add the packages to pyproject.toml and re-lock, or use a requirements.txt`,
-        );
-      }
-      const pyproject = join(dirname(specPath(ctx.dir, s('requirements'))), 'pyproject.toml');
-      try {
-        await stat(pyproject);
-      } catch {
-        report(
-          ctx,
-          at(p('requirements')),
-          p('requirements'),
-          `${p('requirements')} is a ${lock}, which needs a pyproject.toml next to it; add ${relative(ctx.dir, pyproject) || 'pyproject.toml'}`,
-        );
-      }
-    }
-  }
-
-  if (ok('source_root')) await checkPath(ctx, p('source_root'), s('source_root'), 'directory');
-  if (ok('dockerfile')) await checkPath(ctx, p('dockerfile'), s('dockerfile'), 'file');
-  if (ok('build_context')) await checkPath(ctx, p('build_context'), s('build_context'), 'directory');
-  if (ok('dockerignore')) await checkPath(ctx, p('dockerignore'), s('dockerignore'), 'file');
-
-  if (ok('copy')) {
-    const entries = field(src, 'copy') as string[];
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i] as string;
-      const path = childPath(p('copy'), i);
-      if (entry === '') {
-        report(ctx, at(path), path, `${path} is empty; give a file or directory relative to the spec file`);
-      } else if (isAbsolute(entry)) {
-        report(
-          ctx,
-          at(path),
-          path,
-          `${path} ${JSON.stringify(entry)} is absolute; give a path relative to the spec file (it is copied to /root/<path>)`,
-        );
-      } else if (entry.split(/[\\/]/).includes('..')) {
-        report(
-          ctx,
-          at(path),
-          path,
-          `${path} ${JSON.stringify(entry)} contains ".."; copy entries must stay below the spec file's directory (it is copied to /root/<path>)`,
-        );
-      } else {
-        await checkPath(ctx, path, entry, 'any');
-      }
-    }
-  }
-
-  if (ok('secrets')) {
-    const seen = new Set<string>();
-    (field(src, 'secrets') as PyValue[]).forEach((secret, i) => {
-      if (secret === null || typeof secret !== 'object' || Array.isArray(secret) || secret.type !== 'dict')
-        return;
-      const id = secret.entries.find(([k]) => k === 'id')?.[1];
-      if (typeof id !== 'string') return;
-      const path = `${childPath(p('secrets'), i)}.id`;
-      if (seen.has(id))
-        report(ctx, at(path), path, `secret id "${id}" is used twice; give each secret its own id`);
-      seen.add(id);
-    });
+  /** The image is built from the user's own Dockerfile: the rendered-build rules do not apply. */
+  get ownDockerfile(): boolean {
+    return typeof this.value('dockerfile') === 'string';
   }
 }
 
+type Check = (c: ImageCheck) => void | Promise<void>;
+
+/** Repository name: registry/name after lowercasing, as flytekit does. */
+const checkRepository: Check = (c) => {
+  const { src, ctx } = c;
+  const nameOk = c.value('name') === undefined || c.ok('name');
+  const registryOk = c.value('registry') === undefined || c.value('registry') === null || c.ok('registry');
+  if (!nameOk || !registryOk) return;
+  const name = (
+    typeof c.value('name') === 'string' ? c.s('name') : src.inMap ? src.id : 'flytekit'
+  ).toLowerCase();
+  const registry = typeof c.value('registry') === 'string' ? c.s('registry').toLowerCase() : undefined;
+  if (c.value('name') === undefined && ctx.failed.has(src.prefix)) return; // the key itself, already reported
+  if (c.value('name') === undefined && referenceProblem(name) !== undefined) {
+    c.report(
+      src.prefix,
+      `image key ${JSON.stringify(src.id)} is used as the image name but is not a valid one; add name: with letters, digits and single . _ - separators`,
+      true,
+    );
+    return;
+  }
+  // An empty registry means none, as in flytekit: built, not pushed.
+  if (!registry) return;
+  const problem = referenceProblem(`${registry}/${name}`);
+  if (problem !== undefined) {
+    c.report(
+      c.p('registry'),
+      `${c.p('registry')} ${JSON.stringify(c.s('registry'))} does not form a valid image name with name ("${registry}/${name}": ${problem}); write a host[:port] and path, e.g. "ghcr.io/my-org"`,
+    );
+  }
+};
+
+/** `tag_format` may only use `{spec_hash}` and must give a valid tag. */
+const checkTagFormat: Check = (c) => {
+  if (!c.ok('tag_format')) return;
+  const path = c.p('tag_format');
+  const { fields, broken } = formatFields(c.s('tag_format'));
+  const others = fields.filter((f) => f !== 'spec_hash');
+  if (broken) {
+    c.report(path, `${path} has an unmatched brace; write {{ or }} for a literal brace`);
+  } else if (others.length > 0) {
+    c.report(
+      path,
+      `${path} may only use {spec_hash}; {${others[0]}} is unknown (write {{ and }} for literal braces)`,
+    );
+  } else {
+    const example = c
+      .s('tag_format')
+      .replace(/\{spec_hash\}/g, 'x'.repeat(22))
+      .replace(/\{\{/g, '{')
+      .replace(/\}\}/g, '}');
+    if (!TAG_RE.test(example)) {
+      c.report(
+        path,
+        `${path} does not give a valid tag: use letters, digits, _ . - (not starting with . or -), at most 128 characters with the 22-character hash`,
+      );
+    }
+  }
+};
+
+/** Every platform is OS/ARCH[/VARIANT] and listed once. */
+const checkPlatform: Check = (c) => {
+  if (!c.ok('platform')) return;
+  const path = c.p('platform');
+  const seen = new Set<string>();
+  for (const platform of c.s('platform').split(',')) {
+    const problem = platformProblem(platform);
+    if (problem) {
+      c.report(path, `${path} "${platform}" ${problem}${didYouMean(platform, COMMON_PLATFORMS)}`);
+    } else if (seen.has(platform)) {
+      c.report(path, `${path} lists "${platform}" twice; remove one`);
+    }
+    seen.add(platform);
+  }
+};
+
+/** `base_image`: another image of the file, or a valid reference. */
+const checkBaseImage: Check = (c) => {
+  if (!c.ok('base_image')) return;
+  const { src, ctx } = c;
+  const path = c.p('base_image');
+  const base = c.s('base_image');
+  if (src.inMap && base === src.id) {
+    c.report(path, `${path} names this image itself; give a registry image or another image of the file`);
+  } else if (src.inMap && ctx.keys.has(base)) {
+    // A layered build on a sibling image: ordered and cycle-checked by graph.ts.
+  } else if (src.inMap && isBareName(base)) {
+    const keys = [...ctx.keys];
+    c.report(
+      path,
+      `${path} "${base}" names no image of this file (images: ${keys.join(', ')})${didYouMean(base, keys) || ';'} for a registry image, write it with a tag, e.g. "${base}:latest"`,
+    );
+  } else {
+    const problem = referenceProblem(base);
+    if (problem !== undefined) {
+      c.report(
+        path,
+        `${path} ${JSON.stringify(base)} is not a valid image reference (${problem}); write NAME[:TAG][@DIGEST], e.g. "python:3.11-slim"`,
+      );
+    }
+  }
+};
+
 /**
- * The checks of the `hash` mode (tag, explain): the files the tag reads must exist and have the right
- * kind. Containment in the repository, lock-file rules and formats are left to the strict mode; values
- * of the wrong type are left to the hash stage, which names the field.
+ * A `source_copy_mode` other than no_copy needs a `source_root` to copy from: flytekit's tag raises without
+ * one (both modes).
  */
-async function checkHashInputs(src: ImageSource, ctx: Ctx): Promise<void> {
-  const p = (name: string) => (src.prefix ? `${src.prefix}.${name}` : name);
+const checkCopyModeNeedsRoot: Check = (c) => {
+  const mode = c.value('source_copy_mode');
+  if (mode === undefined || mode === null || pyTruthy(c.value('source_root') ?? null)) return;
+  if (typeof mode === 'string' && copyModeOf(mode) === 'no_copy') return;
+  const path = c.p('source_copy_mode');
+  c.report(
+    path,
+    `${path} needs source_root (the directory to copy from); add source_root: . or remove source_copy_mode`,
+  );
+};
+
+/**
+ * flyte flavor: `source_root` without `source_copy_mode` means LOADED_MODULES in flytekit, whose tag then
+ * depends on what pyflyte has imported, which nothing outside pyflyte can know (both modes).
+ */
+const checkFlyteSourceRoot: Check = (c) => {
+  if (c.flavor !== 'flyte') return;
+  const root = c.value('source_root');
+  if (root === undefined || root === null || pyTruthy(c.value('source_copy_mode') ?? null)) return;
+  const path = c.p('source_root');
+  c.report(
+    path,
+    `${path} without source_copy_mode: flytekit then hashes only the Python modules pyflyte has loaded, which nothing outside pyflyte can know. Add 'source_copy_mode: all' (flytekit and this tool then hash every file under source_root)`,
+  );
+};
+
+/** A lock file is installed exactly: no extra packages, and its pyproject.toml next to it. */
+const checkRequirements: Check = async (c) => {
+  if (!c.ok('requirements')) return;
+  const path = c.p('requirements');
+  if (!(await checkPath(c.ctx, path, c.s('requirements'), 'file'))) return;
+  const lock = basename(c.s('requirements'));
+  if (lock !== 'uv.lock' && lock !== 'poetry.lock') return;
+  const packages = c.value('packages');
+  if (Array.isArray(packages) && packages.length > 0) {
+    c.report(
+      c.p('packages'),
+      `packages cannot be combined with a ${lock} requirements file (the lock file is installed exactly); add the packages to pyproject.toml and re-lock, or use a requirements.txt`,
+      true,
+    );
+  }
+  const pyproject = join(dirname(specPath(c.ctx.dir, c.s('requirements'))), 'pyproject.toml');
+  try {
+    await stat(pyproject);
+  } catch {
+    c.report(
+      path,
+      `${path} is a ${lock}, which needs a pyproject.toml next to it; add ${relative(c.ctx.dir, pyproject) || 'pyproject.toml'}`,
+    );
+  }
+};
+
+/** Directories and files the build reads exist, have the right kind and stay inside the repository. */
+const checkPathFields: Check = async (c) => {
+  const kinds: Array<[string, 'file' | 'directory']> = [
+    ['source_root', 'directory'],
+    ['dockerfile', 'file'],
+    ['build_context', 'directory'],
+    ['dockerignore', 'file'],
+  ];
+  for (const [name, kind] of kinds) if (c.ok(name)) await checkPath(c.ctx, c.p(name), c.s(name), kind);
+};
+
+/** `copy` entries: relative, below the spec directory, existing. */
+const checkCopyEntries: Check = async (c) => {
+  if (!c.ok('copy')) return;
+  const entries = c.value('copy') as string[];
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] as string;
+    const path = childPath(c.p('copy'), i);
+    if (entry === '') {
+      c.report(path, `${path} is empty; give a file or directory relative to the spec file`);
+    } else if (isAbsolute(entry)) {
+      c.report(
+        path,
+        `${path} ${JSON.stringify(entry)} is absolute; give a path relative to the spec file (it is copied to /root/<path>)`,
+      );
+    } else if (entry.split(/[\\/]/).includes('..')) {
+      c.report(
+        path,
+        `${path} ${JSON.stringify(entry)} contains ".."; copy entries must stay below the spec file's directory (it is copied to /root/<path>)`,
+      );
+    } else {
+      await checkPath(c.ctx, path, entry, 'any');
+    }
+  }
+};
+
+/** Each secret has its own id. */
+const checkSecretIds: Check = (c) => {
+  if (!c.ok('secrets')) return;
+  const seen = new Set<string>();
+  (c.value('secrets') as PyValue[]).forEach((secret, i) => {
+    if (secret === null || typeof secret !== 'object' || Array.isArray(secret) || secret.type !== 'dict')
+      return;
+    const id = secret.entries.find(([k]) => k === 'id')?.[1];
+    if (typeof id !== 'string') return;
+    const path = `${childPath(c.p('secrets'), i)}.id`;
+    if (seen.has(id)) c.report(path, `secret id "${id}" is used twice; give each secret its own id`);
+    seen.add(id);
+  });
+};
+
+/** `cuda`/`cudnn`: flytekit's default builder refuses them, and so does this renderer. */
+const checkCuda: Check = (c) => {
+  if (c.ownDockerfile) return;
+  for (const name of ['cuda', 'cudnn']) {
+    if (!c.ok(name)) continue;
+    c.report(
+      c.p(name),
+      `${c.p(name)} is not supported by this builder (as in flytekit's default builder); use a base_image with CUDA (e.g. "nvidia/cuda:12.1.1-runtime-ubuntu22.04"), or conda packages from the nvidia channel, and remove ${name}`,
+    );
+  }
+};
+
+/** flyte flavor: with `python_exec` there is no conda environment to put conda packages in. */
+const checkPythonExecConda: Check = (c) => {
+  if (c.flavor !== 'flyte' || c.ownDockerfile || !c.ok('python_exec')) return;
+  for (const name of ['conda_packages', 'conda_channels']) {
+    const v = c.value(name);
+    if (!c.ok(name) || !Array.isArray(v) || v.length === 0) continue;
+    c.report(
+      c.p(name),
+      `${c.p(name)} cannot be used with python_exec (as in flytekit's default builder): there is no conda environment; remove ${name}, or remove python_exec to get a micromamba Python`,
+      true,
+    );
+  }
+};
+
+/** generic flavor: a lock file is installed with uv. */
+const checkLockInstaller: Check = (c) => {
+  if (c.flavor !== 'generic' || c.ownDockerfile || !c.ok('python_installer') || !c.ok('requirements')) return;
+  const lock = basename(c.s('requirements'));
+  if (c.s('python_installer') !== 'pip' || (lock !== 'uv.lock' && lock !== 'poetry.lock')) return;
+  const path = c.p('python_installer');
+  c.report(
+    path,
+    `${path}: pip cannot install a ${lock}, which is installed with uv; remove python_installer: pip`,
+  );
+};
+
+/** `pip_extra_args` are arguments: quotes are fine, shell syntax is not. */
+const checkPipExtraArgs: Check = (c) => {
+  if (!c.ok('pip_extra_args')) return;
+  const split = argWords(c.s('pip_extra_args'));
+  if ('problem' in split) c.report(c.p('pip_extra_args'), `${c.p('pip_extra_args')} ${split.problem}`);
+};
+
+/** `builder_config` tool images go into `--mount=from=`, so they must be plain image references. */
+const checkToolImages: Check = (c) => {
+  if (c.ownDockerfile || !c.ok('builder_config')) return;
+  for (const name of ['uv_image', 'micromamba_image']) {
+    const v = (c.value('builder_config') as { entries: Array<[PyValue, PyValue]> }).entries.find(
+      ([k]) => k === name,
+    )?.[1];
+    if (typeof v !== 'string') continue;
+    const problem = referenceProblem(v);
+    if (problem === undefined) continue;
+    const path = `${c.p('builder_config')}.${name}`;
+    c.report(
+      path,
+      `${path} ${JSON.stringify(v)} is not a valid image reference (${problem}); write NAME[:TAG][@DIGEST], e.g. "ghcr.io/astral-sh/uv:0.8.13"`,
+    );
+  }
+};
+
+/** Secret mount targets go into `--mount=`, which cannot quote: an absolute path of plain characters. */
+const checkMountTargets: Check = (c) => {
+  const targets: Array<[string, PyValue | undefined]> = [];
+  const mounts = c.value('pip_secret_mounts');
+  if (c.ok('pip_secret_mounts') && Array.isArray(mounts))
+    mounts.forEach(
+      (m, i) => Array.isArray(m) && targets.push([`${childPath(c.p('pip_secret_mounts'), i)}[1]`, m[1]]),
+    );
+  const secrets = c.value('secrets');
+  if (c.ok('secrets') && Array.isArray(secrets))
+    secrets.forEach((s, i) => {
+      if (s !== null && typeof s === 'object' && !Array.isArray(s) && s.type === 'dict')
+        targets.push([
+          `${childPath(c.p('secrets'), i)}.target`,
+          s.entries.find(([k]) => k === 'target')?.[1],
+        ]);
+    });
+  for (const [path, target] of targets) {
+    if (typeof target !== 'string' || /^\/[A-Za-z0-9._:@/+~-]*$/.test(target)) continue;
+    c.report(
+      path,
+      `${path} ${JSON.stringify(target)} may contain only letters, digits and . _ : @ / + ~ - (no spaces, quotes or commas), as it goes into a mount flag; e.g. /root/.netrc`,
+    );
+  }
+};
+
+/** Each `commands` entry is one RUN step: an empty one has nothing to run. */
+const checkCommands: Check = (c) => {
+  if (c.ownDockerfile || !c.ok('commands')) return;
+  (c.value('commands') as PyValue[]).forEach((command, i) => {
+    if (typeof command !== 'string' || command.trim() !== '') return;
+    const path = childPath(c.p('commands'), i);
+    c.report(path, `${path} is empty; remove it, or write the command to run`);
+  });
+};
+
+/** hash mode: the files the tag reads exist and have the right kind (containment is left to strict). */
+const checkHashPaths: Check = async (c) => {
   const paths: Array<[string, 'file' | 'directory']> = [
     ['requirements', 'file'],
     ['source_root', 'directory'],
@@ -404,19 +472,88 @@ async function checkHashInputs(src: ImageSource, ctx: Ctx): Promise<void> {
     ['dockerignore', 'file'],
   ];
   for (const [name, kind] of paths) {
-    const value = field(src, name);
+    const value = c.value(name);
     // flytekit skips falsy values ('' included); extension fields are already checked by the schema.
-    if (typeof value === 'string' && value !== '') await checkPath(ctx, p(name), value, kind, false);
+    if (typeof value === 'string' && value !== '') await checkPath(c.ctx, c.p(name), value, kind, false);
   }
-  const copy = field(src, 'copy');
+  const copy = c.value('copy');
   if (Array.isArray(copy)) {
     for (let i = 0; i < copy.length; i++) {
       const entry = copy[i];
       if (typeof entry === 'string' && entry !== '')
-        await checkPath(ctx, childPath(p('copy'), i), entry, 'any', false);
+        await checkPath(c.ctx, childPath(c.p('copy'), i), entry, 'any', false);
     }
   }
-}
+};
+
+/**
+ * hash mode: fields flytekit uses as strings (lowercases, opens, formats) must be strings when they are
+ * used: `name`, `registry` and `source_root` when not null; `requirements`, `copy` and `tag_format` when set.
+ */
+const checkStringFields: Check = (c) => {
+  const whenSet = (v: PyValue): boolean => v !== null;
+  const rules: Array<[string, (v: PyValue) => boolean]> = [
+    ['name', whenSet],
+    ['registry', whenSet],
+    ['source_root', whenSet],
+    ['requirements', pyTruthy],
+    ['tag_format', pyTruthy],
+  ];
+  for (const [name, used] of rules) {
+    const v = c.value(name);
+    if (v === undefined || !used(v) || typeof v === 'string' || c.refused(name)) continue;
+    c.report(
+      c.p(name),
+      `${c.p(name)} must be a string, not ${pyTypeName(v)}; quote it, e.g. ${name}: "${displayValue(v)}"`,
+    );
+  }
+  const copy = c.value('copy');
+  if (copy === undefined || !pyTruthy(copy) || c.refused('copy')) return;
+  const list = Array.isArray(copy) ? copy : [copy];
+  list.forEach((v, i) => {
+    if (typeof v === 'string') return;
+    const path = Array.isArray(copy) ? childPath(c.p('copy'), i) : c.p('copy');
+    c.report(path, `${path} must be a path (a string), not ${pyTypeName(v)}; quote it`);
+  });
+};
+
+/** hash mode: `tag_format` must be a template Python's `str.format` accepts with `spec_hash`. */
+const checkTagFormatApplies: Check = (c) => {
+  const v = c.value('tag_format');
+  if (typeof v !== 'string' || v === '') return;
+  const problem = tagFormatProblem(v);
+  if (problem) c.report(c.p('tag_format'), problem);
+};
+
+/** What validate, plan, render and build refuse. */
+const STRICT: Check[] = [
+  checkRepository,
+  checkTagFormat,
+  checkPlatform,
+  checkBaseImage,
+  checkCopyModeNeedsRoot,
+  checkFlyteSourceRoot,
+  checkRequirements,
+  checkPathFields,
+  checkCopyEntries,
+  checkSecretIds,
+  checkCuda,
+  checkPythonExecConda,
+  checkLockInstaller,
+  checkPipExtraArgs,
+  checkToolImages,
+  checkMountTargets,
+  checkCommands,
+];
+
+/** What tag and explain refuse: only what flytekit itself would refuse when computing the tag. */
+const HASH: Check[] = [
+  checkHashPaths,
+  checkStringFields,
+  checkCopyModeNeedsRoot,
+  checkFlyteSourceRoot,
+  checkTagFormatApplies,
+];
 
 /** Semantic checks of every image; fields that already failed schema validation are skipped. */
 export async function semanticDiagnostics(
@@ -424,8 +561,12 @@ export async function semanticDiagnostics(
   context: ImageContext,
   failed: ReadonlySet<string>,
   mode: SpecMode = 'strict',
+  flavor: Flavor = 'generic',
 ): Promise<Diagnostic[]> {
-  const ctx: Ctx = { ...context, root: resolve(context.root), out: [], failed };
-  for (const src of sources) await (mode === 'strict' ? checkImage(src, ctx) : checkHashInputs(src, ctx));
+  const ctx: Ctx = { ...context, root: resolve(context.root), out: [], failed, flavor };
+  for (const src of sources) {
+    const image = new ImageCheck(src, ctx);
+    for (const check of mode === 'strict' ? STRICT : HASH) await check(image);
+  }
   return ctx.out;
 }

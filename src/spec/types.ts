@@ -47,6 +47,9 @@ import type { Flavor } from '../choices.js';
 export type { Flavor };
 export type PythonInstaller = 'uv' | 'pip';
 
+/** Which files of `source_root` are copied (flytekit's CopyFileDetection), one normalized spelling. */
+export type CopyMode = 'loaded_modules' | 'all' | 'no_copy';
+
 /** flytekit's ImageSpec fields in declaration order. The order is part of the flyte tag (see src/hash). */
 export const FLYTEKIT_FIELDS = [
   'name',
@@ -145,8 +148,11 @@ export interface ImageSpec {
   entrypoint?: string[];
   commands: string[];
   tag_format?: string;
-  /** `loaded_modules` | `all` | `no_copy` (lowercased); `loaded_modules` when `source_root` is set without it. */
-  source_copy_mode?: string;
+  /**
+   * Normalized (see `copyModeOf`); `loaded_modules` when `source_root` is set without it, as flytekit does.
+   * The hash stage reads `raw` for flytekit's own comparison.
+   */
+  source_copy_mode?: CopyMode;
   /** As written, relative to `dir` (validated: no absolute paths, no `..`); copied to `/root/<entry>`. */
   copy: string[];
   python_exec?: string;

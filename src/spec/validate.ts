@@ -4,6 +4,7 @@
  * collected; nothing stops at the first one.
  */
 import { dirname, resolve } from 'node:path';
+import type { Flavor } from '../choices.js';
 import type { SpecDocument } from './load.js';
 import { orderImages } from './graph.js';
 import { imageSources, typedImage, type ImageContext } from './image.js';
@@ -22,12 +23,14 @@ function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
 
 /**
  * Validate a document and return its images in build order (parents first), or every problem found.
- * `mode` is `strict` for validate/plan/render/build, `hash` for tag/explain (see SpecMode).
+ * `mode` is `strict` for validate/plan/render/build, `hash` for tag/explain (see SpecMode); `flavor` selects
+ * the rules of that flavor's build (e.g. flyte: `source_root` needs `source_copy_mode`).
  */
 export async function validateDocument(
   doc: SpecDocument,
   root: string,
   mode: SpecMode = 'strict',
+  flavor: Flavor = 'generic',
 ): Promise<Validated> {
   const file = resolve(doc.file);
   const dir = dirname(file);
@@ -37,7 +40,7 @@ export async function validateDocument(
   const keys = new Set(sources.filter((s) => s.inMap).map((s) => s.id));
   const ctx: ImageContext = { doc, file, dir, root, keys };
   const failed = new Set([...keyProblems, ...schema.reported].map((d) => d.path));
-  const semantic = await semanticDiagnostics(sources, ctx, failed, mode);
+  const semantic = await semanticDiagnostics(sources, ctx, failed, mode, flavor);
   // A schema rule the semantic checks refine is reported only where they found nothing (once, best message).
   const near = (a: string, b: string): boolean =>
     a === b || b.startsWith(a === '' ? '' : `${a}.`) || b.startsWith(`${a}[`);

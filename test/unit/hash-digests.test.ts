@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contextDigest, flyteCopyDigest, flyteSourceRootDigest } from '../../src/hash/digests.js';
 import { DockerPyPatternMatcher } from '../../src/hash/flytekit-ignore.js';
-import { applyTagFormat } from '../../src/hash/tag-format.js';
+import { applyTagFormat, tagFormatProblem } from '../../src/spec/tag-format.js';
 import { UserError } from '../../src/errors.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/hash');
@@ -130,9 +130,10 @@ describe('tag_format', () => {
   });
 
   it.each(['{}', '{other}', '{spec_hash', 'a}b', '{spec_hash!x}', '{spec_hash:d}'])(
-    '%j is a user error',
+    '%j is refused with the reason',
     (format) => {
-      expect(() => applyTagFormat(format, 'abc')).toThrow(UserError);
+      expect(tagFormatProblem(format)).toMatch(/cannot be applied: .*Use '\{spec_hash\}'/);
+      expect(() => applyTagFormat(format, 'abc')).toThrow();
     },
   );
 });

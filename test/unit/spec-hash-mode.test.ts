@@ -67,7 +67,7 @@ describe('specs flytekit accepts but a build refuses', () => {
     expect(int[0]?.tag).not.toBe(str[0]?.tag);
   });
 
-  it('platform: null leaves platform out of the hash, as flytekit drops None values', async () => {
+  it('platform: null hashes like no platform, as flytekit fills it in when it is None', async () => {
     const [none] = await planTags(await specFile('name: app\nplatform: null\n'), {
       flavor: 'flyte',
       mode: 'hash',
@@ -77,8 +77,9 @@ describe('specs flytekit accepts but a build refuses', () => {
       flavor: 'flyte',
       mode: 'hash',
     });
-    expect(none?.inputs.find((i) => i.field === 'platform')?.status).toBe('excluded');
-    expect(none?.tag).not.toBe(absent?.tag);
+    expect(none?.inputs.find((i) => i.field === 'platform')?.status).toBe('hashed');
+    expect(none?.tag).toBe(absent?.tag);
+    expect(none?.imageId).toBe(absent?.imageId);
     expect(absent?.tag).toBe(written?.tag);
     expect(none?.platforms).toEqual(['linux/amd64']);
   });

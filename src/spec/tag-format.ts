@@ -1,11 +1,11 @@
 /**
  * `tag_format.format(spec_hash=...)` as Python's `str.format` evaluates it: `{{`/`}}` escapes, the one
  * field `spec_hash` with an optional conversion (`!s`, `!r`, `!a`) and a string format spec
- * (`[[fill]align][0][width][.precision][s]`). Anything else raises in Python, so it is a user error here.
+ * (`[[fill]align][0][width][.precision][s]`). Anything else raises in Python: the spec stage refuses such a
+ * template (`tagFormatProblem`) before the hash stage applies it.
  * Written by hand because this is the only part of Python's format mini-language a tag can use.
  */
-import { UserError } from '../errors.js';
-import { reprStr } from './pyrepr.js';
+import { reprStr } from '../hash/pyrepr.js';
 
 const SPEC = /^(?:(.)?([<>^=]))?(0)?(\d+)?(?:\.(\d+))?(s)?$/su;
 
@@ -28,13 +28,27 @@ function formatString(value: string, spec: string, template: string): string {
   return v + fill.repeat(padLen);
 }
 
-function badFormat(template: string, why: string): UserError {
-  return new UserError(
+/** A template Python's `str.format` would refuse. */
+class TagFormatError extends Error {}
+
+function badFormat(template: string, why: string): TagFormatError {
+  return new TagFormatError(
     `tag_format ${reprStr(template)} cannot be applied: ${why}. Use '{spec_hash}' for the hash and '{{' or '}}' for literal braces, e.g. '{spec_hash}-dev'`,
   );
 }
 
-/** Applies `tag_format` to the hash exactly as flytekit does. */
+/** Why Python would refuse `template.format(spec_hash=...)`, or undefined when it accepts it. */
+export function tagFormatProblem(template: string): string | undefined {
+  try {
+    applyTagFormat(template, 'x'.repeat(22));
+    return undefined;
+  } catch (err) {
+    if (err instanceof TagFormatError) return err.message;
+    throw err;
+  }
+}
+
+/** Applies `tag_format` to the hash exactly as flytekit does; the template must have passed `tagFormatProblem`. */
 export function applyTagFormat(template: string, specHash: string): string {
   let out = '';
   let i = 0;
