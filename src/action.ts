@@ -12,13 +12,11 @@ import type { RecordStore } from './records/index.js';
 import { actionOutputs } from './report/outputs.js';
 import { failureMarkdown, problemsMarkdown, summaryMarkdown } from './report/summary.js';
 import type { ImageReport, RunReport } from './report/types.js';
-import { RunFailure, run, type RunSettings } from './run.js';
+import { RunFailure, run, runContext, type RunSettings } from './run.js';
 import { annotate } from './spec/annotate.js';
 import { matrixPlan, planOutputs } from './distribute/matrix.js';
 import { checkImages } from './distribute/plan.js';
-import { registriesOf } from './registry/reference.js';
 import { planTags } from './pipeline.js';
-import { RegistryClient } from './registry/index.js';
 import { planMarkdown } from './report/plan-summary.js';
 
 /**
@@ -145,7 +143,7 @@ export async function runAction(): Promise<void> {
       await planMode(inputs);
       return;
     }
-    const report = await run(settingsFrom(inputs));
+    const report = await runMode(inputs);
     await publish(report, inputs);
   } catch (err) {
     if (err instanceof UserError && err.diagnostics.length > 0) {
@@ -163,6 +161,20 @@ export async function runAction(): Promise<void> {
   }
 }
 
+/** `all`: the whole run in this job; `build`: one leg; `merge`: the content tags from the legs. */
+async function runMode(inputs: ActionInputs): Promise<RunReport> {
+  const settings = settingsFrom(inputs);
+  if (inputs.mode === 'build') {
+    const { runLeg } = await import('./distribute/leg.js');
+    return runLeg({ ...settings, images: inputs.images, platform: inputs.platform! });
+  }
+  if (inputs.mode === 'merge') {
+    const { runMerge } = await import('./distribute/merge.js');
+    return runMerge({ ...settings, images: inputs.images, pending: inputs.pending });
+  }
+  return run(settings);
+}
+
 /** `mode: plan`: the matrices of a build spread over runners, as job outputs (see docs/action.md). */
 async function planMode(inputs: ActionInputs): Promise<void> {
   const settings = settingsFrom(inputs);
@@ -173,12 +185,7 @@ async function planMode(inputs: ActionInputs): Promise<void> {
     ...(settings.registry ? { registry: settings.registry } : {}),
     ...(settings.platforms ? { platforms: settings.platforms } : {}),
   });
-  const registries = registriesOf(planned.map((p) => (p.registry ? p.reference : undefined)));
-  const decision = await settings.pushPolicy(registries);
-  const client = new RegistryClient({
-    ...settings.registryOptions,
-    explicit: [...(settings.registryOptions.explicit ?? []), ...(decision.logins ?? [])],
-  });
+  const { client } = await runContext(settings, planned);
   const plan = matrixPlan(await checkImages(planned, client), {
     runners: inputs.runners,
     onUnknown: inputs.onUnknown,

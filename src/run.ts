@@ -56,7 +56,7 @@ export interface RunSettings {
   records?: RecordStore;
 }
 
-function newReport(planned: PlannedImage, existence: ImageReport['existence']): ImageReport {
+export function newReport(planned: PlannedImage, existence: ImageReport['existence']): ImageReport {
   return {
     id: planned.spec.id,
     repository: planned.repository,
@@ -144,7 +144,7 @@ function decideAll(
 }
 
 /** The registry side of a run, fixed once the push policy has answered. */
-interface RunContext {
+export interface RunContext {
   client: RegistryClient;
   registryOptions: RegistryOptions;
   push: PushDecision;
@@ -161,23 +161,31 @@ async function planAndCheck(
     ...(settings.registry ? { registry: settings.registry } : {}),
     ...(settings.platforms ? { platforms: settings.platforms } : {}),
   });
+  const run = await runContext(settings, planned);
+  const entries = await checkPlanned(planned, run.client);
+  return { planned, entries, run };
+}
+
+/** Ask the push policy about the registries of the planned images; the client then has its logins too. */
+export async function runContext(
+  settings: Pick<RunSettings, 'pushPolicy' | 'registryOptions'>,
+  planned: readonly PlannedImage[],
+): Promise<RunContext> {
   const registries = registriesOf(planned.map((p) => (p.registry ? p.reference : undefined)));
   const push = await settings.pushPolicy(registries);
   const registryOptions: RegistryOptions = {
     ...settings.registryOptions,
     explicit: [...(settings.registryOptions.explicit ?? []), ...(push.logins ?? [])],
   };
-  const client = new RegistryClient(registryOptions);
-  const entries = await checkPlanned(planned, client);
-  return { planned, entries, run: { client, registryOptions, push } };
+  return { client: new RegistryClient(registryOptions), registryOptions, push };
 }
 
 /** Render and build the images chosen, in build order, with the cache-mount hooks around each build. */
-async function buildAll(
+export async function buildAll(
   planned: PlannedImage[],
   toBuild: Set<string>,
   reports: ImageReport[],
-  settings: RunSettings,
+  settings: Pick<RunSettings, 'build' | 'log' | 'mountCache' | 'force' | 'records'>,
   run: RunContext,
 ): Promise<void> {
   const { log } = settings;
@@ -249,7 +257,11 @@ async function buildAll(
  * For every image in the registry after this run (pushed now, or there before; a forced local build does not
  * remove it): the extra tags, then visibility and `require-public`. Returns the require-public failures.
  */
-async function publishAll(reports: ImageReport[], settings: RunSettings, run: RunContext): Promise<string[]> {
+export async function publishAll(
+  reports: ImageReport[],
+  settings: Pick<RunSettings, 'extraTags' | 'log' | 'visibility' | 'requirePublic'>,
+  run: RunContext,
+): Promise<string[]> {
   const failures: string[] = [];
   for (const report of reports) {
     if (!report.pushed && report.existence.state !== 'exists') continue;

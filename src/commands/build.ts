@@ -1,12 +1,13 @@
 import { stderrLog } from '../build/index.js';
 import { parseCacheBackend, parseOnUnknown, parseProvenance } from '../choices.js';
 import { UserError } from '../errors.js';
-import { run } from '../run.js';
+import { runLeg } from '../distribute/leg.js';
+import { run, type RunSettings } from '../run.js';
 import { INSECURE_OPTION, insecureRegistries, parseSpecArgs } from './args.js';
 import type { Command } from './command.js';
 
 const USAGE =
-  'usage: imagespec build [--flavor generic|flyte] [--image NAME] [--push|--no-push] [--force] [--registry R] [--insecure-registry HOST]... SPEC';
+  'usage: imagespec build [--flavor generic|flyte] [--image NAME[,NAME...] [--platform P]] [--platforms P,...] [--push|--no-push] [--force] [--registry R] [--insecure-registry HOST]... SPEC';
 
 /** `imagespec build SPEC`: plan → build → push every missing image (all with --force), in build order. */
 export const build: Command = {
@@ -18,6 +19,10 @@ export const build: Command = {
     'Checks each image of SPEC in its registry and builds the missing ones with docker buildx, parents',
     'first. Pushes when the image has a registry (unless --no-push); otherwise loads it into the local',
     'engine. Prints one line per image: REFERENCE@DIGEST, followed by (exists) for images not rebuilt.',
+    '',
+    'With --platform, builds one leg of a build spread over runners (see `imagespec plan --matrix`): the',
+    '--image images (comma-separated) for that one platform, pushed as REPOSITORY:TAG-OS-ARCH for',
+    '`imagespec merge`. A leg already pushed, or an image already merged, is not built again.',
     'The build log goes to stderr. See docs/build.md.',
     '',
     'Options:',
@@ -25,6 +30,8 @@ export const build: Command = {
     '  --image NAME             only this image (its key in images:, or its name)',
     '  --push / --no-push       push to the registry (default when the image has one) or load locally',
     '  --force                  build every image, even those that exist',
+    '  --platform P             build one leg: the --image images for platform P only',
+    "  --platforms P,...        replace every image's platforms (and so its tag), as the plan did",
     "  --registry R             use R instead of the spec's registry",
     '  --insecure-registry HOST[:PORT]  reach this registry over plain HTTP, also from the docker-container',
     '                           builder created for the build (repeatable)',
@@ -55,6 +62,8 @@ export const build: Command = {
       provenance: { type: 'string' },
       sbom: { type: 'boolean' },
       'on-unknown': { type: 'string' },
+      platform: { type: 'string' },
+      platforms: { type: 'string' },
       ...INSECURE_OPTION,
     });
     const cache = parseCacheBackend('build: --cache', v.cache);
@@ -63,11 +72,16 @@ export const build: Command = {
     const insecure = insecureRegistries('build', v);
     const onUnknown = parseOnUnknown('build: --on-unknown', v['on-unknown']);
 
-    const report = await run({
+    const platforms = v.platforms
+      ?.split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+    const settings: RunSettings = {
       specPath: spec,
       flavor,
       ...(v.image ? { image: v.image } : {}),
       ...(v.registry ? { registry: v.registry } : {}),
+      ...(platforms?.length ? { platforms } : {}),
       pushPolicy: async () => ({ push: !v['no-push'] }),
       buildWithoutPush: true,
       force: v.force === true,
@@ -86,7 +100,20 @@ export const build: Command = {
       registryOptions: insecure.length > 0 ? { insecure } : {},
       visibility: false,
       log: stderrLog,
-    });
+    };
+    let report;
+    if (v.platform !== undefined) {
+      // One leg of a build spread over runners (see `imagespec plan --matrix`).
+      const images = (v.image ?? '')
+        .split(',')
+        .map((i) => i.trim())
+        .filter(Boolean);
+      if (images.length === 0)
+        throw new UserError(`build: --platform builds one leg: give --image too; ${USAGE}`);
+      report = await runLeg({ ...settings, images, platform: v.platform });
+    } else {
+      report = await run(settings);
+    }
     for (const image of report.images) {
       const digest = image.digest ?? image.existence.digest;
       const note = !image.built ? ' (exists)' : image.pushed ? '' : ' (loaded)';

@@ -33,7 +33,13 @@ export function actionOutputs(images: ImageReport[]): Record<string, string> {
   if (!last) return { built: 'false', images: '[]' };
   const each = images.map((image) => {
     const { changes, ...outputs } = imageOutputs(image);
-    return { id: image.id, ...outputs, platforms: image.platforms, changes: JSON.parse(changes!) as unknown };
+    return {
+      id: image.id,
+      ...outputs,
+      platforms: image.platforms,
+      ...(image.platformDigests ? { 'platform-digests': image.platformDigests } : {}),
+      changes: JSON.parse(changes!) as unknown,
+    };
   });
   const top = imageOutputs(last);
   return {

@@ -17,6 +17,8 @@ export interface ImageReport {
   /** Why the image was built or skipped, for people: "exists", "tag missing: spec changed or first build", … */
   reason: string;
   digest?: string;
+  /** Platform → digest of its image in the index (after merge). */
+  platformDigests?: Record<string, string>;
   visibility: Visibility;
   settingsUrl?: string;
   /** Cache result for people, e.g. "gha: exported", "gha: not exported (…)", "none". */
