@@ -1,6 +1,8 @@
-// The release checks (scripts/release-check.mjs) as the release workflow runs them, on a temporary clone of this
-// repository: tag a release commit, run the checks, and see them pass, or fail when dist/ is not the build of the
-// commit or the changelog does not describe the version.
+// The release checks (scripts/release-check.mjs) as the release workflow runs them. On a temporary clone of this
+// repository (with its real build): tag a release commit, run the checks, and see them pass, or fail when dist/ is
+// not the build of the commit or the changelog does not describe the version. The rules that do not depend on
+// what the build makes (tags, branches, pre-releases, the changelog) run on a small repository whose build takes
+// no time, with the same script.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
@@ -18,6 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOutputs } from '../support/runner-files.js';
 
 const root = process.cwd();
+const temporary: string[] = [];
+/** The repository the helpers below work in. */
 let dir = '';
 let branch = '';
 
@@ -95,25 +99,15 @@ function releaseCommit(version: string, body: string | undefined, edit?: () => v
   return git('rev-parse', 'HEAD');
 }
 
-beforeAll(() => {
+function newRepo(): string {
   const base = mkdtempSync(join(tmpdir(), 'imagespec-release-'));
-  dir = join(base, 'repo');
-  execFileSync('git', ['clone', '--quiet', '--no-hardlinks', root, dir]);
-  // The clone is of the last commit; bring over the work tree's uncommitted changes so they are what is tested.
-  const changed = execFileSync('git', ['ls-files', '-z', '-m', '-o', '--exclude-standard'], {
-    cwd: root,
-    encoding: 'utf8',
-  })
-    .split('\0')
-    .filter(Boolean);
-  for (const f of changed) {
-    mkdirSync(dirname(join(dir, f)), { recursive: true });
-    try {
-      copyFileSync(resolve(root, f), join(dir, f));
-    } catch {
-      rmSync(join(dir, f), { force: true }); // deleted in the work tree
-    }
-  }
+  temporary.push(base);
+  return join(base, 'repo');
+}
+
+/** Git settings, node_modules (for the script's dependencies) and a first commit of what is there. */
+function initRepo(repo: string): void {
+  dir = repo;
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   appendFileSync(join(dir, '.git', 'info', 'exclude'), 'node_modules\n');
   git('config', 'user.name', 'Release Test');
@@ -123,93 +117,179 @@ beforeAll(() => {
   git('add', '-A');
   git('commit', '-q', '--allow-empty', '-m', 'work tree');
   branch = git('rev-parse', '--abbrev-ref', 'HEAD');
-});
+}
+
+/** A clone of this repository with the work tree's uncommitted changes, so they are what is tested. */
+function cloneThisRepository(): string {
+  const repo = newRepo();
+  execFileSync('git', ['clone', '--quiet', '--no-hardlinks', root, repo]);
+  const changed = execFileSync('git', ['ls-files', '-z', '-m', '-o', '--exclude-standard'], {
+    cwd: root,
+    encoding: 'utf8',
+  })
+    .split('\0')
+    .filter(Boolean);
+  for (const f of changed) {
+    mkdirSync(dirname(join(repo, f)), { recursive: true });
+    try {
+      copyFileSync(resolve(root, f), join(repo, f));
+    } catch {
+      rmSync(join(repo, f), { force: true }); // deleted in the work tree
+    }
+  }
+  return repo;
+}
+
+/** A repository with the release script, a one-file build, a package version and a changelog. */
+function smallRepository(): string {
+  const repo = newRepo();
+  mkdirSync(join(repo, 'scripts'), { recursive: true });
+  execFileSync('git', ['init', '--quiet', repo]);
+  copyFileSync(join(root, 'scripts', 'release-check.mjs'), join(repo, 'scripts', 'release-check.mjs'));
+  writeFileSync(
+    join(repo, 'scripts', 'build.mjs'),
+    [
+      "import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';",
+      "const { version } = JSON.parse(readFileSync('package.json', 'utf8'));",
+      "mkdirSync('dist', { recursive: true });",
+      "writeFileSync('dist/index.js', `export const version = ${JSON.stringify(version)};\\n`);",
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(repo, 'package.json'),
+    JSON.stringify({ name: 'small', version: '9.9.0-dev', scripts: { build: 'node scripts/build.mjs' } }),
+  );
+  writeFileSync(
+    join(repo, 'package-lock.json'),
+    JSON.stringify({
+      name: 'small',
+      version: '9.9.0-dev',
+      lockfileVersion: 3,
+      packages: { '': { version: '9.9.0-dev' } },
+    }),
+  );
+  writeFileSync(
+    join(repo, 'CHANGELOG.md'),
+    [
+      '# Changelog',
+      '',
+      '## [Unreleased]',
+      '',
+      '- Next.',
+      '',
+      '## [0.1.0] - 2025-01-01',
+      '',
+      '- First.',
+      '',
+      '[Unreleased]: https://example.com/compare/v0.1.0...HEAD',
+      '[0.1.0]: https://example.com/releases/tag/v0.1.0',
+      '',
+    ].join('\n'),
+  );
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: repo });
+  return repo;
+}
 
 afterAll(() => {
-  if (dir) rmSync(dirname(dir), { recursive: true, force: true });
+  for (const base of temporary) rmSync(base, { recursive: true, force: true });
 });
 
-describe('release-check tag (the release workflow dry-run on a local clone)', { timeout: 120_000 }, () => {
-  it('passes on a release commit, writes the notes and says it moves the major tag', () => {
-    const commit = releaseCommit('9.9.9', '### Fixed\n\n- Nine nine nine.');
-    const r = check('tag', 'v9.9.9', '--branch', branch);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    expect(r.stdout).toContain(`moves v9 to ${commit}`);
-    expect(r.notes).toBe('### Fixed\n\n- Nine nine nine.\n');
-    expect(r.outputs).toEqual({
-      version: '9.9.9',
-      major: 'v9',
-      prerelease: 'false',
-      'move-major': 'true',
-      commit,
-      notes: '### Fixed\n\n- Nine nine nine.',
+describe(
+  'release-check tag: the release workflow dry-run on a clone of this repository',
+  { timeout: 120_000 },
+  () => {
+    beforeAll(() => initRepo(cloneThisRepository()));
+
+    it('passes on a release commit, writes the notes and says it moves the major tag', () => {
+      const commit = releaseCommit('9.9.9', '### Fixed\n\n- Nine nine nine.');
+      const r = check('tag', 'v9.9.9', '--branch', branch);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`moves v9 to ${commit}`);
+      expect(r.notes).toBe('### Fixed\n\n- Nine nine nine.\n');
+      expect(r.outputs).toEqual({
+        version: '9.9.9',
+        major: 'v9',
+        prerelease: 'false',
+        'move-major': 'true',
+        commit,
+        notes: '### Fixed\n\n- Nine nine nine.',
+      });
+      // Rebuilding changed nothing.
+      expect(git('status', '--porcelain')).toBe('');
+      // The pull-request check (check-dist.yml) runs the same comparison.
+      const pr = check('dist');
+      expect(pr.stderr).toBe('');
+      expect(pr.status).toBe(0);
     });
-    // Rebuilding changed nothing.
-    expect(git('status', '--porcelain')).toBe('');
-    const pr = check('dist');
-    expect(pr.stderr).toBe('');
-    expect(pr.status).toBe(0);
-  });
 
-  it('fails when a committed dist/ file differs from the build', () => {
-    releaseCommit('9.9.10', '- Ten.', () =>
-      appendFileSync(join(dir, 'dist', 'cli.js'), '// edited by hand\n'),
-    );
-    const r = check('tag', 'v9.9.10', '--branch', branch);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/dist\/ differs from what npm run build makes of v9\.9\.10/);
-    expect(r.stderr).toContain('M dist/cli.js');
-    expect(r.outputs).toEqual({});
-    expect(r.notes).toBe('');
-    git('checkout', '--', 'dist');
-  });
+    it('fails when a committed dist/ file differs from the build, or is one the build no longer makes', () => {
+      releaseCommit('9.9.10', '- Ten.', () => {
+        appendFileSync(join(dir, 'dist', 'cli.js'), '// edited by hand\n');
+        writeFileSync(join(dir, 'dist', 'stale-chunk.js'), 'export {};\n');
+      });
+      const r = check('tag', 'v9.9.10', '--branch', branch);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/dist\/ differs from what npm run build makes of v9\.9\.10/);
+      expect(r.stderr).toContain(' M dist/cli.js');
+      expect(r.stderr).toContain(' D dist/stale-chunk.js');
+      expect(r.outputs).toEqual({});
+      expect(r.notes).toBe('');
 
-  it('fails when dist/ holds a file the build no longer makes', () => {
-    releaseCommit('9.9.11', '- Eleven.', () =>
-      writeFileSync(join(dir, 'dist', 'stale-chunk.js'), 'export {};\n'),
-    );
-    const r = check('tag', 'v9.9.11', '--branch', branch);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('D dist/stale-chunk.js');
-    // The pull-request check (check-dist.yml) runs the same comparison.
-    git('checkout', '--', 'dist');
-    const pr = check('dist');
-    expect(pr.status).toBe(1);
-    expect(pr.stderr).toContain('dist/ differs from what npm run build makes of this commit');
-    expect(pr.stderr).toContain('D dist/stale-chunk.js');
-    git('checkout', '--', 'dist');
-    git('rm', '-q', 'dist/stale-chunk.js');
-    git('commit', '-q', '-m', 'Remove the stale file');
-  });
+      git('checkout', '--', 'dist');
+      const pr = check('dist');
+      expect(pr.status).toBe(1);
+      expect(pr.stderr).toContain('dist/ differs from what npm run build makes of this commit');
+      expect(pr.stderr).toContain(' M dist/cli.js');
+      expect(pr.stderr).toContain(' D dist/stale-chunk.js');
+      git('checkout', '--', 'dist');
+      git('rm', '-q', 'dist/stale-chunk.js');
+      git('commit', '-q', '-m', 'Remove the stale file');
+    });
 
-  it('fails when the changelog has no section for the version', () => {
-    releaseCommit('9.9.12', undefined);
-    const r = check('tag', 'v9.9.12', '--branch', branch);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('CHANGELOG.md: no "## [9.9.12] - YYYY-MM-DD" section');
-    expect(r.stderr).not.toContain('dist/');
+    it('fails when the changelog has no section for the version', () => {
+      releaseCommit('9.9.12', undefined);
+      const r = check('tag', 'v9.9.12', '--branch', branch);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(
+        'release-check: CHANGELOG.md: no "## [9.9.12] - YYYY-MM-DD" section; move the Unreleased entries under it\n',
+      );
+    });
+  },
+);
+
+describe('release-check tag: tags, branches and the major tag', () => {
+  beforeAll(() => {
+    initRepo(smallRepository());
+    releaseCommit('9.9.9', '- Nine.');
+    releaseCommit('9.9.10', '- Ten.');
   });
 
   it('fails when the tag is not package.json version, or not on the branch, or the tree is dirty', () => {
+    expect(check('tag', 'v9.9.10', '--branch', branch).status).toBe(0);
+
     git('tag', 'v9.9.13');
     const r = check('tag', 'v9.9.13', '--branch', branch);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('package.json: version is 9.9.12, the tag says 9.9.13');
+    expect(r.stderr).toContain('package.json: version is 9.9.10, the tag says 9.9.13');
 
     const first = git('rev-list', '--max-parents=0', 'HEAD');
     git('branch', 'old-line', first);
     git('checkout', '-q', 'v9.9.9');
+    expect(check('tag', 'v9.9.9', '--branch', branch).status).toBe(0);
     const offBranch = check('tag', 'v9.9.9', '--branch', 'old-line');
     expect(offBranch.status).toBe(1);
-    expect(offBranch.stderr).toContain('v9.9.9 is not on old-line');
+    expect(offBranch.stderr).toBe(
+      'release-check: v9.9.9 is not on old-line; releases are tagged on commits of that branch\n',
+    );
 
-    writeFileSync(join(dir, 'README.md'), 'changed\n');
+    writeFileSync(join(dir, 'CHANGELOG.md'), 'changed\n', { flag: 'a' });
     const dirty = check('tag', 'v9.9.9', '--branch', branch);
     expect(dirty.status).toBe(1);
     expect(dirty.stderr).toContain('the work tree has changes');
-    expect(dirty.stderr).toContain('M README.md');
-    git('checkout', '--', 'README.md');
+    expect(dirty.stderr).toContain(' M CHANGELOG.md');
+    git('checkout', '--', 'CHANGELOG.md');
 
     const notTagged = check('tag', 'v9.9.10', '--branch', branch);
     expect(notTagged.status).toBe(1);
@@ -220,6 +300,7 @@ describe('release-check tag (the release workflow dry-run on a local clone)', { 
   it('publishes a pre-release without moving the major tag', () => {
     releaseCommit('10.0.0-rc.1', '- Release candidate.');
     const r = check('tag', 'v10.0.0-rc.1', '--branch', branch);
+    expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('(pre-release)');
     expect(r.stdout).toContain('leaves v10 where it is');
@@ -229,6 +310,7 @@ describe('release-check tag (the release workflow dry-run on a local clone)', { 
   it('does not move the major tag back for a fix on an older minor line', () => {
     releaseCommit('9.8.1', '- Backported fix.');
     const r = check('tag', 'v9.8.1', '--branch', branch);
+    expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('leaves v9 where it is (a newer v9 release exists)');
     expect(r.outputs).toMatchObject({ major: 'v9', prerelease: 'false', 'move-major': 'false' });
@@ -242,6 +324,7 @@ describe('release-check tag (the release workflow dry-run on a local clone)', { 
 });
 
 describe('release-check changelog (run by npm run lint)', () => {
+  // The small repository's changelog now has 9.8.1, 10.0.0-rc.1, 9.9.10, 9.9.9 and 0.1.0.
   afterAll(() => git('checkout', '--', 'package.json', 'package-lock.json', 'CHANGELOG.md'));
 
   it('passes for this repository as it is', () => {
@@ -272,7 +355,7 @@ describe('release-check changelog (run by npm run lint)', () => {
     writeFileSync(file, text.replace('## [Unreleased]', '## [Upcoming]'));
     const r = check('changelog');
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/CHANGELOG\.md:\d+: "Upcoming" is not a version/);
+    expect(r.stderr).toMatch(/CHANGELOG\.md:3: "Upcoming" is not a version/);
     expect(r.stderr).toContain('pre-release version 9.9.14-dev needs a "## [Unreleased]" section');
     writeFileSync(file, text);
 
@@ -280,7 +363,7 @@ describe('release-check changelog (run by npm run lint)', () => {
     const below = check('changelog');
     expect(below.status).toBe(1);
     expect(below.stderr).toMatch(
-      /version 9\.9\.5-dev is not above the released 9\.9\.11 \(CHANGELOG\.md:\d+\)/,
+      /version 9\.9\.5-dev is not above the released 9\.9\.10 \(CHANGELOG\.md:\d+\)/,
     );
   });
 
