@@ -44,11 +44,16 @@ export async function timeCommand(
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
+/** What a child measurement prints: wall time, peak RSS, optionally its own CPU time and a note. */
+export interface ChildMeasurement {
+  seconds: number;
+  peakRssMiB: number;
+  cpuSeconds?: number;
+  note?: string;
+}
+
 /** Runs `measure(args)` of the bundled module in a child process and returns what it printed. */
-export async function measureInChild(
-  ctx: BenchContext,
-  args: string[],
-): Promise<{ seconds: number; peakRssMiB: number; note?: string }> {
+export async function measureInChild(ctx: BenchContext, args: string[]): Promise<ChildMeasurement> {
   let stdout = '';
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, [ctx.runner, ctx.bundle, '--measure', ...args], {
@@ -60,7 +65,7 @@ export async function measureInChild(
       code === 0 ? resolve() : reject(new Error(`measurement ${args.join(' ')} exited ${code}`)),
     );
   });
-  return JSON.parse(stdout) as { seconds: number; peakRssMiB: number; note?: string };
+  return JSON.parse(stdout) as ChildMeasurement;
 }
 
 /** Peak resident set size of this process so far, in MiB. */

@@ -7,12 +7,13 @@
  * different trees can feed the hash the same bytes.
  */
 import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import balenaDockerignore from '@balena/dockerignore';
 import { UserError } from '../errors.js';
 import { FlytekitIgnoreGroup } from './flytekit-ignore.js';
-import { hashFilesInOrder, type StreamEntry } from './stream.js';
+import { breathe, hashFilesInOrder, type StreamEntry } from './stream.js';
 import { compareCodePoints, walkFiles, type SkippedEntry, type WalkedFile } from './walk.js';
 
 /** A digest and the files behind it (paths relative to the spec directory), in hashing order. */
@@ -71,7 +72,7 @@ export async function flyteSourceRootDigest(
   const hash = createHash('md5');
   await hashFilesInOrder(
     hash,
-    kept.map((f) => ({ abs: f.abs, size: f.size, after: utf8(f.rel.replaceAll('/', '')) })),
+    kept.map((f) => ({ abs: f.abs, size: f.size, after: f.rel.replaceAll('/', '') })),
   );
   return sourceRootDigest(hash, kept, skipped, shownRoot);
 }
@@ -139,13 +140,13 @@ export async function flyteCopyDigest(
       const walked = await walkFiles(entry.abs, { dirOrder: 'readdir' });
       await hashFilesInOrder(
         hash,
-        walked.files.map((f) => ({ abs: f.abs, size: f.size, after: utf8(f.rel.replaceAll('/', '')) })),
+        walked.files.map((f) => ({ abs: f.abs, size: f.size, after: f.rel.replaceAll('/', '') })),
       );
       files.push(...walked.files.map((f) => shown(f.abs)));
       skipped.push(...prefixed(shown(entry.abs), walked.skipped));
     } else if (st?.isFile()) {
       const base = entry.written.slice(entry.written.lastIndexOf('/') + 1);
-      await hashFilesInOrder(hash, [{ abs: entry.abs, size: st.size, after: utf8(base) }]);
+      await hashFilesInOrder(hash, [{ abs: entry.abs, size: st.size, after: base }]);
       files.push(shown(entry.abs));
     } else {
       skipped.push({ rel: entry.written, reason: st ? 'not a regular file' : 'does not exist' });
@@ -154,9 +155,12 @@ export async function flyteCopyDigest(
   return { value: hash.digest('hex'), files, skipped };
 }
 
-/** Frames a file for generic digests: kind, path and size before the bytes, so the stream is unambiguous. */
-function frame(kind: string, rel: string, size: number | string): Buffer {
-  return utf8(`${kind}\0${rel}\0${size}\0`);
+/**
+ * Frames a file for generic digests: kind, path and size before the bytes, so the stream is unambiguous.
+ * A string, hashed as UTF-8 (as `hash.update` does with strings).
+ */
+function frame(kind: string, rel: string, size: number | string): string {
+  return `${kind}\0${rel}\0${size}\0`;
 }
 
 async function genericDigestOf(
@@ -259,12 +263,15 @@ export async function contextDigest(
     await genericDigestOf(hash, pendingFiles);
     pendingFiles.length = 0;
   };
+  // Listing is synchronous with turns for the event loop between directories (see walk.ts and stream.ts).
   const visit = async (dirAbs: string, relDir: string): Promise<void> => {
-    const names = (await readdir(dirAbs)).sort(compareCodePoints);
+    const turn = breathe();
+    if (turn) await turn;
+    const names = readdirSync(dirAbs).sort(compareCodePoints);
     for (const name of names) {
       const rel = relDir ? `${relDir}/${name}` : name;
       const abs = path.join(dirAbs, name);
-      const st = await lstat(abs);
+      const st = lstatSync(abs);
       if (ig.ignores(rel)) {
         // A directory may still hold re-included paths (`!` patterns); Docker walks into it.
         if (st.isDirectory()) await visit(abs, rel);
@@ -273,7 +280,7 @@ export async function contextDigest(
       }
       if (st.isSymbolicLink()) {
         await flush();
-        hash.update(frame('l', rel, await readlink(abs)));
+        hash.update(frame('l', rel, readlinkSync(abs)));
         files.push(shown(abs));
       } else if (st.isDirectory()) {
         await flush();

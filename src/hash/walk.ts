@@ -4,9 +4,14 @@
  * directory is listed but not entered, and files are everything else (symlinks to files are followed
  * when read). Node's `fs.readdir` sorts names, so `readdir` order is read through `fs.opendir`, which
  * returns entries in the file system's own order as Python's `os.scandir` does.
+ *
+ * Listing and stat calls are synchronous, with a turn for the event loop between directories once a time
+ * slice is used up (see stream.ts): a tree of tens of thousands of files is listed in a fraction of the time
+ * a promise per call takes.
  */
-import { opendir, stat } from 'node:fs/promises';
+import { opendirSync, statSync, type Dir, type Stats } from 'node:fs';
 import path from 'node:path';
+import { breathe } from './stream.js';
 
 /** A regular file found by a walk. */
 export interface WalkedFile {
@@ -30,9 +35,26 @@ export interface WalkOptions {
   excludeDirs?: ReadonlySet<string>;
 }
 
-/** Compares strings by Unicode code point, as Python sorts `str` (JavaScript's default compares UTF-16 units). */
+/**
+ * Compares strings by Unicode code point, as Python sorts `str` (JavaScript's default compares UTF-16 units).
+ * UTF-16 order differs from code point order only where a surrogate (part of a code point above U+FFFF)
+ * meets a unit from U+E000 up; everywhere else the units compare as the code points do. No allocation: a
+ * sort of tens of thousands of paths calls this hundreds of thousands of times.
+ */
 export function compareCodePoints(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      const xs = x <= 0xdfff;
+      const ys = y <= 0xdfff;
+      if (xs !== ys) return xs ? 1 : -1;
+    }
+    return x < y ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
 interface Listed {
@@ -41,26 +63,33 @@ interface Listed {
   isSymlink: boolean;
 }
 
-async function listDir(dir: string, order: WalkOptions['dirOrder']): Promise<Listed[] | undefined> {
-  let handle;
+function listDir(dir: string, order: WalkOptions['dirOrder']): Listed[] | undefined {
+  let handle: Dir;
   try {
-    handle = await opendir(dir);
+    handle = opendirSync(dir);
   } catch {
     return undefined; // os.walk ignores directories it cannot list
   }
   const out: Listed[] = [];
-  for await (const d of handle) {
-    let isDir = d.isDirectory();
-    if (d.isSymbolicLink()) {
-      isDir = await stat(path.join(dir, d.name)).then(
-        (s) => s.isDirectory(),
-        () => false,
-      );
+  try {
+    for (let d = handle.readSync(); d !== null; d = handle.readSync()) {
+      let isDir = d.isDirectory();
+      if (d.isSymbolicLink()) isDir = statOrUndefined(path.join(dir, d.name))?.isDirectory() ?? false;
+      out.push({ name: d.name, isDir, isSymlink: d.isSymbolicLink() });
     }
-    out.push({ name: d.name, isDir, isSymlink: d.isSymbolicLink() });
+  } finally {
+    handle.closeSync();
   }
   if (order === 'sorted') out.sort((a, b) => compareCodePoints(a.name, b.name));
   return out;
+}
+
+function statOrUndefined(p: string): Stats | undefined {
+  try {
+    return statSync(p);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -75,15 +104,16 @@ export async function walkFiles(
   const files: WalkedFile[] = [];
   const skipped: SkippedEntry[] = [];
   const visit = async (dir: string, relDir: string): Promise<void> => {
-    const entries = await listDir(dir, opts.dirOrder);
+    const turn = breathe();
+    if (turn) await turn;
+    const entries = listDir(dir, opts.dirOrder);
     if (!entries) return;
     const names = entries.filter((e) => !e.isDir).map((e) => e.name);
     names.sort(compareCodePoints);
-    const stats = await Promise.all(names.map((name) => stat(path.join(dir, name)).catch(() => undefined)));
-    for (const [i, name] of names.entries()) {
+    for (const name of names) {
       const abs = path.join(dir, name);
       const rel = relDir ? `${relDir}/${name}` : name;
-      const st = stats[i];
+      const st = statOrUndefined(abs);
       if (!st) skipped.push({ rel, reason: 'does not exist (dangling symlink)' });
       else if (!st.isFile()) skipped.push({ rel, reason: 'not a regular file' });
       else files.push({ abs, rel, size: st.size });
