@@ -59,6 +59,11 @@ export async function requirementsDigest(abs: string, shown: string): Promise<Di
   };
 }
 
+/** flytekit's order of bytes per file: its content, then its relative path without separators. */
+function* flyteEntries(files: readonly WalkedFile[]): Generator<StreamEntry> {
+  for (const f of files) yield { abs: f.abs, size: f.size, after: f.rel.replaceAll('/', '') };
+}
+
 /**
  * flytekit's `ls_files(source_root, ALL)` digest: MD5 over every file not ignored, sorted by path, each
  * its bytes then its relative path with the separators removed. `.git` directories are never entered.
@@ -70,10 +75,7 @@ export async function flyteSourceRootDigest(
 ): Promise<Digest> {
   const { kept, skipped } = await sourceRootFiles(rootAbs, rootAsWritten, shownRoot);
   const hash = createHash('md5');
-  await hashFilesInOrder(
-    hash,
-    kept.map((f) => ({ abs: f.abs, size: f.size, after: f.rel.replaceAll('/', '') })),
-  );
+  await hashFilesInOrder(hash, flyteEntries(kept));
   return sourceRootDigest(hash, kept, skipped, shownRoot);
 }
 
@@ -138,10 +140,7 @@ export async function flyteCopyDigest(
     const st = await stat(entry.abs).catch(() => undefined);
     if (st?.isDirectory()) {
       const walked = await walkFiles(entry.abs, { dirOrder: 'readdir' });
-      await hashFilesInOrder(
-        hash,
-        walked.files.map((f) => ({ abs: f.abs, size: f.size, after: f.rel.replaceAll('/', '') })),
-      );
+      await hashFilesInOrder(hash, flyteEntries(walked.files));
       files.push(...walked.files.map((f) => shown(f.abs)));
       skipped.push(...prefixed(shown(entry.abs), walked.skipped));
     } else if (st?.isFile()) {
@@ -167,12 +166,10 @@ async function genericDigestOf(
   hash: ReturnType<typeof createHash>,
   files: readonly WalkedFile[],
 ): Promise<void> {
-  const entries: StreamEntry[] = files.map((f) => ({
-    abs: f.abs,
-    size: f.size,
-    before: frame('f', f.rel, f.size),
-  }));
-  await hashFilesInOrder(hash, entries);
+  function* entries(): Generator<StreamEntry> {
+    for (const f of files) yield { abs: f.abs, size: f.size, before: frame('f', f.rel, f.size) };
+  }
+  await hashFilesInOrder(hash, entries());
 }
 
 /** Generic `source_root` digest: the same files flytekit would take (its ignore rules), sorted, framed, SHA-256. */

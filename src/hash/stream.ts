@@ -87,8 +87,11 @@ async function hashFile(hash: Hash, file: string, buf: Buffer): Promise<number> 
 const update = (hash: Hash, bytes: Uint8Array | string): Hash =>
   typeof bytes === 'string' ? hash.update(bytes, 'utf8') : hash.update(bytes);
 
-/** Hashes `entries` into `hash` in order: for each, `before`, the file's bytes, then `after`. */
-export async function hashFilesInOrder(hash: Hash, entries: readonly StreamEntry[]): Promise<void> {
+/**
+ * Hashes `entries` into `hash` in order: for each, `before`, the file's bytes, then `after`. Entries are
+ * taken one at a time, so a generator keeps only the current one in memory.
+ */
+export async function hashFilesInOrder(hash: Hash, entries: Iterable<StreamEntry>): Promise<void> {
   const buf = Buffer.allocUnsafe(CHUNK);
   for (const e of entries) {
     if (e.before !== undefined) update(hash, e.before);

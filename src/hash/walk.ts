@@ -103,6 +103,10 @@ export async function walkFiles(
 ): Promise<{ files: WalkedFile[]; skipped: SkippedEntry[] }> {
   const files: WalkedFile[] = [];
   const skipped: SkippedEntry[] = [];
+  // Paths are `root/rel`, and `rel` is a slice of `abs` (V8 shares the characters): the list of a large tree
+  // is most of what hashing keeps in memory.
+  const root = path.normalize(top).replace(/\/+$/, '');
+  const cut = root.length + 1;
   const visit = async (dir: string, relDir: string): Promise<void> => {
     const turn = breathe();
     if (turn) await turn;
@@ -111,8 +115,8 @@ export async function walkFiles(
     const names = entries.filter((e) => !e.isDir).map((e) => e.name);
     names.sort(compareCodePoints);
     for (const name of names) {
-      const abs = path.join(dir, name);
-      const rel = relDir ? `${relDir}/${name}` : name;
+      const abs = `${dir}/${name}`;
+      const rel = abs.slice(cut);
       const st = statOrUndefined(abs);
       if (!st) skipped.push({ rel, reason: 'does not exist (dangling symlink)' });
       else if (!st.isFile()) skipped.push({ rel, reason: 'not a regular file' });
@@ -125,9 +129,9 @@ export async function walkFiles(
         skipped.push({ rel, reason: 'symlink to a directory (not followed)' });
         continue;
       }
-      await visit(path.join(dir, e.name), rel);
+      await visit(`${dir}/${e.name}`, rel);
     }
   };
-  await visit(top, '');
+  await visit(root, '');
   return { files, skipped };
 }
