@@ -21,7 +21,7 @@ import {
 } from './builder.js';
 import { ghaRuntimeProblem, planCache, type CachePlan } from './cache.js';
 import { writeContext } from './context-dir.js';
-import { docker } from '../docker/cli.js';
+import { docker, type DockerRun } from '../docker/cli.js';
 import { tempDockerConfig } from '../docker/config.js';
 import { registriesOf } from '../registry/reference.js';
 import { dockerfileImages } from './image-refs.js';
@@ -182,37 +182,15 @@ export async function buildImage(
 ): Promise<BuildResult> {
   const env = opts.env ?? process.env;
   const log = opts.log ?? stderrLog;
-  const planned = ctx.planned;
   await checkSecrets(ctx, env, log);
-  if (ctx.platforms.length > 1 && !canMultiPlatform(builder)) {
-    throw new UserError(
-      `images.${planned.spec.id}: builder '${builder.name}' (driver ${builder.driver}) cannot build ${ctx.platforms.join(', ')} at once; enable the containerd image store or use a docker-container builder (docker/setup-buildx-action)`,
-    );
-  }
-  const cache = planCache(
-    planned,
-    builder,
-    {
-      backend: opts.cache,
-      repository: planned.repository,
-      push: opts.push && planned.registry !== undefined,
-      ...(opts.cachePrefix ? { prefix: opts.cachePrefix } : {}),
-      ...(opts.githubToken ? { githubToken: opts.githubToken } : {}),
-      ...(opts.cacheDir ? { dir: opts.cacheDir } : {}),
-    },
-    env,
-  );
+  checkPlatforms(ctx, builder);
+  const cache = cachePlanFor(ctx, builder, opts, env);
   for (const w of cache.warnings) log.warning(w);
   for (const w of ctx.warnings) log.warning(w);
 
   const onDisk = await writeContext(ctx);
   const metaDir = await mkdtemp(path.join(tmpdir(), 'imagespec-meta-'));
-  const registries = registriesOf([
-    planned.reference,
-    planned.baseReference,
-    ...dockerfileImages(ctx.dockerfile),
-  ]);
-  const dockerConfig = await tempDockerConfig(registries, {
+  const dockerConfig = await tempDockerConfig(loginRegistries(ctx), {
     ...opts.credentials,
     env,
     mask: (s) => log.setSecret(s),
@@ -227,51 +205,11 @@ export async function buildImage(
   );
   for (const w of cmd.warnings) log.warning(w);
   if (opts.githubToken) log.setSecret(opts.githubToken);
-  const parser = new ProgressParser();
   try {
-    const run = await log.group(`Build ${planned.reference}`, async () => {
-      log.info(`docker ${redact(cmd.args, opts.githubToken).join(' ')}`);
-      return docker(cmd.args, {
-        env: dockerConfig.env,
-        onLine: (line) => {
-          parser.push(line);
-          log.info(line);
-        },
-      });
-    });
-    const progress = parser.summary();
+    const { run, progress } = await runBuildx(ctx, cmd, dockerConfig.env, opts, log);
     if (run.code !== 0) throw failure(ctx, progress, run.stderr);
-    const metadata = JSON.parse(await readFile(metadataFile, 'utf8').catch(() => '{}')) as Record<
-      string,
-      unknown
-    >;
-    const digest =
-      typeof metadata['containerimage.digest'] === 'string' ? metadata['containerimage.digest'] : undefined;
-    const warnings = [...cache.warnings, ...ctx.warnings, ...cmd.warnings];
-    const exported = cache.to.length > 0 ? cacheExported(progress) : undefined;
-    if (exported === false) {
-      const why = progress.cacheExport?.error ?? 'no cache export step ran';
-      const w = `cache export to ${cache.backend} did not complete (${why}); the next run builds without this cache`;
-      log.warning(w);
-      warnings.push(w);
-    }
-    return {
-      reference: planned.reference,
-      ...(digest ? { digest } : {}),
-      platforms: ctx.platforms,
-      pushed: cmd.pushed,
-      builder: builder.name,
-      cache: {
-        backend: cache.backend,
-        ...(exported !== undefined ? { exported } : {}),
-        cachedSteps: progress.cachedSteps,
-        totalSteps: progress.steps,
-        mountSteps: progress.mountSteps,
-        mountStepsRun: progress.mountStepsRun,
-        warnings: cache.warnings,
-      },
-      warnings,
-    };
+    const digest = await readDigest(metadataFile);
+    return buildResult(ctx, builder, cache, cmd, progress, digest, log);
   } finally {
     await Promise.all([
       onDisk.cleanup(),
@@ -279,6 +217,111 @@ export async function buildImage(
       dockerConfig.cleanup(),
     ]);
   }
+}
+
+/** Several platforms at once need a builder that can hold an image index. */
+function checkPlatforms(ctx: BuildContext, builder: BuilderInfo): void {
+  if (ctx.platforms.length <= 1 || canMultiPlatform(builder)) return;
+  throw new UserError(
+    `images.${ctx.planned.spec.id}: builder '${builder.name}' (driver ${builder.driver}) cannot build ${ctx.platforms.join(', ')} at once; enable the containerd image store or use a docker-container builder (docker/setup-buildx-action)`,
+  );
+}
+
+function cachePlanFor(
+  ctx: BuildContext,
+  builder: BuilderInfo,
+  opts: BuildOptions,
+  env: NodeJS.ProcessEnv,
+): CachePlan {
+  const planned = ctx.planned;
+  return planCache(
+    planned,
+    builder,
+    {
+      backend: opts.cache,
+      repository: planned.repository,
+      push: opts.push && planned.registry !== undefined,
+      ...(opts.cachePrefix ? { prefix: opts.cachePrefix } : {}),
+      ...(opts.githubToken ? { githubToken: opts.githubToken } : {}),
+      ...(opts.cacheDir ? { dir: opts.cacheDir } : {}),
+    },
+    env,
+  );
+}
+
+/** The registries the build needs logins for: the push target and every image the Dockerfile names. */
+function loginRegistries(ctx: BuildContext): string[] {
+  const planned = ctx.planned;
+  return registriesOf([planned.reference, planned.baseReference, ...dockerfileImages(ctx.dockerfile)]);
+}
+
+/** Runs `docker buildx build` in a log group, streaming its lines to the log and the progress parser. */
+async function runBuildx(
+  ctx: BuildContext,
+  cmd: BuildCommand,
+  env: NodeJS.ProcessEnv,
+  opts: BuildOptions,
+  log: BuildLog,
+): Promise<{ run: DockerRun; progress: ProgressSummary }> {
+  const parser = new ProgressParser();
+  const run = await log.group(`Build ${ctx.planned.reference}`, async () => {
+    log.info(`docker ${redact(cmd.args, opts.githubToken).join(' ')}`);
+    return docker(cmd.args, {
+      env,
+      onLine: (line) => {
+        parser.push(line);
+        log.info(line);
+      },
+    });
+  });
+  return { run, progress: parser.summary() };
+}
+
+/** The image digest buildx wrote into its metadata file. */
+async function readDigest(metadataFile: string): Promise<string | undefined> {
+  const metadata = JSON.parse(await readFile(metadataFile, 'utf8').catch(() => '{}')) as Record<
+    string,
+    unknown
+  >;
+  const digest = metadata['containerimage.digest'];
+  return typeof digest === 'string' ? digest : undefined;
+}
+
+/** The result of a build that succeeded, with a warning when the cache export did not complete. */
+function buildResult(
+  ctx: BuildContext,
+  builder: BuilderInfo,
+  cache: CachePlan,
+  cmd: BuildCommand,
+  progress: ProgressSummary,
+  digest: string | undefined,
+  log: BuildLog,
+): BuildResult {
+  const warnings = [...cache.warnings, ...ctx.warnings, ...cmd.warnings];
+  const exported = cache.to.length > 0 ? cacheExported(progress) : undefined;
+  if (exported === false) {
+    const why = progress.cacheExport?.error ?? 'no cache export step ran';
+    const w = `cache export to ${cache.backend} did not complete (${why}); the next run builds without this cache`;
+    log.warning(w);
+    warnings.push(w);
+  }
+  return {
+    reference: ctx.planned.reference,
+    ...(digest ? { digest } : {}),
+    platforms: ctx.platforms,
+    pushed: cmd.pushed,
+    builder: builder.name,
+    cache: {
+      backend: cache.backend,
+      ...(exported !== undefined ? { exported } : {}),
+      cachedSteps: progress.cachedSteps,
+      totalSteps: progress.steps,
+      mountSteps: progress.mountSteps,
+      mountStepsRun: progress.mountStepsRun,
+      warnings: cache.warnings,
+    },
+    warnings,
+  };
 }
 
 /** The command line as logged: a token never appears, also where the log does not mask secrets (the CLI). */
@@ -310,14 +353,4 @@ function failure(ctx: BuildContext, p: ProgressSummary, stderr: string): BuildFa
     undefined,
     tail,
   );
-}
-
-/** Builds images of one file in order (parents first, as the spec stage orders them). */
-export async function buildImages(contexts: BuildContext[], opts: BuildOptions): Promise<BuildResult[]> {
-  const env = opts.env ?? process.env;
-  const log = opts.log ?? stderrLog;
-  const builder = await chooseBuilder(contexts, opts, env, log);
-  const results: BuildResult[] = [];
-  for (const ctx of contexts) results.push(await buildImage(ctx, builder, opts));
-  return results;
 }
