@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canAttest, canExportCache, canMultiPlatform } from '../../src/build/builder.js';
 import { selectLegImages } from '../../src/distribute/leg.js';
 import { main } from '../../src/cli.js';
 import { UserError } from '../../src/errors.js';
@@ -84,5 +85,20 @@ describe('merged outputs', () => {
       'linux/amd64': 'sha256:2',
       'linux/arm64': 'sha256:3',
     });
+  });
+});
+
+describe('builders docker/setup-buildx-action creates for remote BuildKit', () => {
+  it.each(['remote', 'kubernetes', 'cloud'])(
+    '%s: exports caches, attests and builds several platforms',
+    (driver) => {
+      const b = { name: 'remote-builder', driver, platforms: ['linux/amd64', 'linux/arm64'] };
+      expect([canExportCache(b), canAttest(b), canMultiPlatform(b)]).toEqual([true, true, true]);
+    },
+  );
+
+  it('unlike the docker driver on the classic store', () => {
+    const b = { name: 'default', driver: 'docker', containerdStore: false, platforms: ['linux/amd64'] };
+    expect([canExportCache(b), canAttest(b), canMultiPlatform(b)]).toEqual([false, false, false]);
   });
 });

@@ -26,14 +26,18 @@ describe('workflow files', () => {
   it('the reusable workflow exposes every action output', () => {
     const wf = parse(readFileSync('.github/workflows/imagespec.yml', 'utf8')) as {
       on: { workflow_call: { outputs: Record<string, { value: string }> } };
-      jobs: { build: { outputs: Record<string, string> } };
+      jobs: { build: { outputs: Record<string, string> }; merge: { outputs: Record<string, string> } };
     };
     const action = parse(readFileSync('action.yml', 'utf8')) as { outputs: Record<string, unknown> };
     const outputs = wf.on.workflow_call.outputs;
     const planOnly = /^(matrix|legs|layers|pending|(layer|legs|merge)-\d+)$/;
     for (const name of Object.keys(action.outputs).filter((n) => !planOnly.test(n))) {
-      expect(outputs[name]?.value, name).toBe(`\${{ jobs.build.outputs.${name} }}`);
+      // The single job's, or with distribute the final merge job's (see workflow-distribute.test.ts).
+      expect(outputs[name]?.value, name).toBe(
+        `\${{ jobs.build.outputs.${name} || jobs.merge.outputs.${name} }}`,
+      );
       expect(wf.jobs.build.outputs[name], name).toBe(`\${{ steps.imagespec.outputs.${name} }}`);
+      expect(wf.jobs.merge.outputs[name], name).toBe(`\${{ steps.imagespec.outputs.${name} }}`);
     }
   });
 });
