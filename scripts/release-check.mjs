@@ -18,6 +18,10 @@
 //       outputs. Changes nothing but dist/, and that only when dist/ was not what the build produces.
 //
 // Exit status 0 when every check passes, 1 otherwise; every failure is one line saying what to fix.
+//
+// The changelog is read by the small parser below rather than by the keep-a-changelog package: the checks need
+// the line of each problem, and the release notes are the section's text exactly as written, where that package
+// re-renders what it parsed and reports no positions.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
