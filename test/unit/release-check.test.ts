@@ -201,20 +201,41 @@ describe(
   () => {
     beforeAll(() => initRepo(cloneThisRepository()));
 
-    it('passes on a release commit, writes the notes and says it moves the major tag', () => {
-      const commit = releaseCommit('9.9.9', '### Fixed\n\n- Nine nine nine.');
+    it('passes on a release made as docs/releasing.md says, with the Unreleased entries as notes', () => {
+      // Steps 1-4: npm version, Unreleased becomes the dated section, build, commit everything, tag.
+      execFileSync('npm', ['version', '9.9.9', '--no-git-tag-version'], { cwd: dir, stdio: 'ignore' });
+      const file = join(dir, 'CHANGELOG.md');
+      const text = readFileSync(file, 'utf8');
+      const unreleased = /^## \[Unreleased\]\n([\s\S]*?)(?=^## \[|^\[)/m.exec(text)?.[1]?.trim();
+      expect(unreleased).toBeTruthy();
+      writeFileSync(
+        file,
+        text
+          .replace('## [Unreleased]\n', '## [Unreleased]\n\n## [9.9.9] - 2026-01-02\n')
+          .replace(
+            /^\[Unreleased\]: .*$/m,
+            '[Unreleased]: https://github.com/imagespec-action/imagespec-action/compare/v9.9.9...HEAD\n' +
+              '[9.9.9]: https://github.com/imagespec-action/imagespec-action/releases/tag/v9.9.9',
+          ),
+      );
+      execFileSync('npm', ['run', 'build'], { cwd: dir, stdio: 'ignore' });
+      git('add', '-A');
+      git('commit', '-q', '-m', 'Release 9.9.9');
+      git('tag', '-a', 'v9.9.9', '-m', 'v9.9.9');
+      const commit = git('rev-parse', 'HEAD');
+
       const r = check('tag', 'v9.9.9', '--branch', branch);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       expect(r.stdout).toContain(`moves v9 to ${commit}`);
-      expect(r.notes).toBe('### Fixed\n\n- Nine nine nine.\n');
+      expect(r.notes).toBe(`${unreleased}\n`);
       expect(r.outputs).toEqual({
         version: '9.9.9',
         major: 'v9',
         prerelease: 'false',
         'move-major': 'true',
         commit,
-        notes: '### Fixed\n\n- Nine nine nine.',
+        notes: unreleased,
       });
       // Rebuilding changed nothing.
       expect(git('status', '--porcelain')).toBe('');
