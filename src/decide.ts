@@ -34,9 +34,15 @@ export interface ImageState {
   /** The image has a registry to look it up in and push it to. */
   hasRegistry: boolean;
   existence: RegistryCheck;
+  /**
+   * `builder: noop` (flytekit's NoOpBuilder): the image is an existing one and is never built or pushed; its
+   * existence is only reported, with a warning when it is not `exists`.
+   */
+  noop?: boolean;
 }
 
 export function decideImage(image: ImageState, settings: DecisionSettings): ImageDecision {
+  if (image.noop) return noopDecision(image);
   const wanted = wantedAction(image, settings);
   if (wanted.action !== 'build' || settings.canPush || settings.buildWithoutPush) return wanted;
   return {
@@ -69,5 +75,23 @@ function wantedAction(image: ImageState, settings: DecisionSettings): ImageDecis
         ? 'existence unknown; built by on-unknown: build'
         : 'existence unknown; skipped by on-unknown: skip',
     warning: choice.message,
+  };
+}
+
+/** A noop image: skipped whatever force, push or on-unknown say; a missing or unknown image is a warning. */
+function noopDecision({ reference, existence }: ImageState): ImageDecision {
+  const what = 'builder: noop: the image is used as it is, nothing is built';
+  if (existence.state === 'exists') return { action: 'skip', reason: what };
+  if (existence.state === 'missing') {
+    return {
+      action: 'skip',
+      reason: `${what}; not in its registry`,
+      warning: `${reference} (builder: noop) is not in its registry (${existence.reason}); whatever runs it will fail to pull it: push it, or correct base_image`,
+    };
+  }
+  return {
+    action: 'skip',
+    reason: `${what}; existence unknown`,
+    warning: `cannot tell whether ${reference} (builder: noop) exists: ${existence.reason}`,
   };
 }

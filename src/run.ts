@@ -122,7 +122,12 @@ function decideAll(
   const decided = entries.map(({ planned, existence }) => ({
     report: newReport(planned, existence),
     decision: decideImage(
-      { reference: planned.reference, hasRegistry: planned.registry !== undefined, existence },
+      {
+        reference: planned.reference,
+        hasRegistry: planned.registry !== undefined,
+        existence,
+        noop: planned.noop === true,
+      },
       settings,
     ),
   }));
@@ -171,7 +176,8 @@ export async function runContext(
   settings: Pick<RunSettings, 'pushPolicy' | 'registryOptions'>,
   planned: readonly PlannedImage[],
 ): Promise<RunContext> {
-  const registries = registriesOf(planned.map((p) => (p.registry ? p.reference : undefined)));
+  // Where this run may push: noop images are never pushed, so their registries need no credentials.
+  const registries = registriesOf(planned.map((p) => (p.registry && !p.noop ? p.reference : undefined)));
   const push = await settings.pushPolicy(registries);
   const registryOptions: RegistryOptions = {
     ...settings.registryOptions,
@@ -264,9 +270,11 @@ export async function publishAll(
 ): Promise<string[]> {
   const failures: string[] = [];
   for (const report of reports) {
-    if (!report.pushed && report.existence.state !== 'exists') continue;
+    // A noop image is checked whatever the registry said: require-public must not pass for an image nobody saw.
+    if (!report.pushed && report.existence.state !== 'exists' && !report.planned.noop) continue;
     const digest = report.digest ?? report.existence.digest;
-    if (settings.extraTags.length > 0 && run.push.push && digest) {
+    // A noop image belongs to someone else's repository: it gets no extra tags.
+    if (settings.extraTags.length > 0 && run.push.push && digest && !report.planned.noop) {
       try {
         const { applyExtraTags } = await import('./publish/tags.js');
         report.extraTags = await applyExtraTags(report, digest, settings.extraTags, {

@@ -116,8 +116,16 @@ export const build: Command = {
     }
     for (const image of report.images) {
       const digest = image.digest ?? image.existence.digest;
-      const note = !image.built ? ' (exists)' : image.pushed ? '' : ' (loaded)';
-      process.stdout.write(`${image.reference}${digest ? `@${digest}` : ''}${note}\n`);
+      const note = image.planned.noop
+        ? ' (noop)'
+        : !image.built
+          ? ' (exists)'
+          : image.pushed
+            ? ''
+            : ' (loaded)';
+      process.stdout.write(
+        `${image.reference}${digest && !image.reference.includes('@') ? `@${digest}` : ''}${note}\n`,
+      );
     }
     return 0;
   },

@@ -26,6 +26,12 @@ export const render: Command = {
     const selected = await planTags(opts.spec, opts);
     const source = sourceFromEnv();
     for (const planned of selected) {
+      if (planned.noop) {
+        process.stdout.write(
+          `# image: ${planned.spec.id} ${planned.reference}\n# builder: noop: the image is base_image as it is; there is nothing to render\n`,
+        );
+        continue;
+      }
       const ctx = await renderBuild(planned, { source });
       for (const w of ctx.warnings) process.stderr.write(`warning: ${w}\n`);
       if (selected.length > 1) process.stdout.write(`# image: ${planned.spec.id} ${planned.reference}\n`);

@@ -184,7 +184,7 @@ export function matrixPlan(images: readonly CheckedImage[], opts: MatrixOptions)
       continue;
     }
     const choice = decideImage(
-      { reference: p.reference, hasRegistry: true, existence },
+      { reference: p.reference, hasRegistry: true, existence, noop: p.noop === true },
       { force: false, onUnknown: opts.onUnknown, canPush: true, buildWithoutPush: true },
     );
     if (choice.action === 'fail') {

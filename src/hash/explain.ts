@@ -40,6 +40,7 @@ export function explainText(planned: readonly PlannedImage[]): string {
   for (const p of planned) {
     out.push(`image ${summaryLine(p)}`);
     out.push(`  reference: ${p.reference}`);
+    if (p.noop) out.push('  builder:   noop: the image is base_image as it is; nothing is built or pushed');
     out.push(`  base:      ${p.baseReference ?? '(flavor default)'}`);
     out.push(`  platforms: ${p.platforms.join(', ')}`);
     out.push('  inputs, in hashing order:');
@@ -73,6 +74,8 @@ export function explainMarkdown(planned: readonly PlannedImage[]): string {
       `Flavor \`${p.flavor}\`, base ${p.baseReference ? mdCode(p.baseReference) : 'the flavor default'}, platforms ${p.platforms.map(mdCode).join(', ')}.`,
       '',
     );
+    if (p.noop)
+      out.push('`builder: noop`: the image is `base_image` as it is; nothing is built or pushed.', '');
     out.push('| field | as hashed | note |', '| --- | --- | --- |');
     for (const input of p.inputs) {
       const value = input.status === 'excluded' ? '*excluded*' : mdCode(input.value);

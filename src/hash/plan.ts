@@ -16,6 +16,7 @@ import path from 'node:path';
 import { pyTruthy } from '../spec/image.js';
 import {
   FLYTEKIT_FIELDS,
+  isNoop,
   type Flavor,
   type HashInput,
   type ImageSpec,
@@ -34,6 +35,7 @@ import {
 } from './digests.js';
 import { pyRepr, reprStr, type ReprValue } from './pyrepr.js';
 import { applyTagFormat } from '../spec/tag-format.js';
+import { parseReference } from '../registry/reference.js';
 
 /** The salt entry that keeps generic tags apart from flyte tags. Changing it changes every generic tag. */
 export const GENERIC_SALT: [string, string] = ['imagespec_flavor', 'generic/1'];
@@ -299,7 +301,8 @@ export async function planImage(
     : specHash;
   const repository = c.registry ? `${c.registry}/${c.name}` : c.name;
   const baseImage = raw.get('base_image');
-  return {
+  const baseReference = c.parent?.reference ?? (typeof baseImage === 'string' ? baseImage : undefined);
+  const out: PlannedImage = {
     spec,
     flavor,
     specHash,
@@ -309,11 +312,38 @@ export async function planImage(
     ...(c.registry ? { registry: c.registry } : {}),
     repository,
     reference: `${repository}:${tag}`,
-    baseReference: c.parent?.reference ?? (typeof baseImage === 'string' ? baseImage : undefined),
+    ...(baseReference !== undefined ? { baseReference } : {}),
     platforms: spec.platform
       .split(',')
       .map((p) => p.trim())
       .filter(Boolean),
     inputs: dict.inputs,
+  };
+  return isNoop(spec) && baseReference ? noopImage(out, baseReference) : out;
+}
+
+/**
+ * flytekit's noop builder returns `base_image` as the image's name (`ImageBuildEngine` maps `image_name()` to
+ * it), so the image is the base reference as written: its repository and tag are its parts, and its registry
+ * is where the existence check asks. Its hash inputs stay as computed, for `explain`.
+ */
+function noopImage(planned: PlannedImage, base: string): PlannedImage {
+  const at = base.indexOf('@');
+  const named = at >= 0 ? base.slice(0, at) : base;
+  const colon = named.lastIndexOf(':');
+  const hasTag = colon > named.lastIndexOf('/');
+  let registry: string | undefined;
+  try {
+    registry = parseReference(base).domain;
+  } catch {
+    registry = undefined; // an invalid reference is reported by validate; the check then says unknown
+  }
+  return {
+    ...planned,
+    noop: true,
+    ...(registry ? { registry } : {}),
+    repository: hasTag ? named.slice(0, colon) : named,
+    tag: hasTag ? named.slice(colon + 1) : at >= 0 ? '' : 'latest',
+    reference: base,
   };
 }

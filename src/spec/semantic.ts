@@ -15,7 +15,7 @@ import { COMMON_PLATFORMS, TAG_RE, isBareName, referenceProblem, platformProblem
 import type { SpecMode } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { tagFormatProblem } from './tag-format.js';
-import type { Diagnostic, PyValue, SourcePos } from './types.js';
+import { NOOP_BUILDER, type Diagnostic, type PyValue, type SourcePos } from './types.js';
 import { displayValue, pyTypeName } from './yaml11.js';
 
 /**
@@ -253,6 +253,28 @@ const checkBaseImage: Check = (c) => {
         `${path} ${JSON.stringify(base)} is not a valid image reference (${problem}); write NAME[:TAG][@DIGEST], e.g. "python:3.11-slim"`,
       );
     }
+  }
+};
+
+/**
+ * `builder: noop` (flytekit's NoOpBuilder) uses `base_image` as the image: it must be set, and be a registry
+ * image, not another image of the file (flytekit's noop builder refuses anything but a string).
+ */
+const checkNoop: Check = (c) => {
+  if (!c.ok('builder') || c.s('builder') !== NOOP_BUILDER) return;
+  const base = c.value('base_image');
+  if (typeof base !== 'string' || base === '') {
+    const path = c.p('builder');
+    c.report(
+      path,
+      `${path}: noop uses base_image as the image and builds nothing, but base_image is not set; set base_image to the existing image, e.g. "ghcr.io/acme/app:1.0"`,
+    );
+  } else if (c.src.inMap && c.ctx.keys.has(base)) {
+    const path = c.p('base_image');
+    c.report(
+      path,
+      `${path} "${base}" is another image of this file, but with builder: noop it must be an existing registry image (flytekit's noop builder needs a string); write that image's reference, or remove builder: noop`,
+    );
   }
 };
 
@@ -531,6 +553,7 @@ const STRICT: Check[] = [
   checkTagFormat,
   checkPlatform,
   checkBaseImage,
+  checkNoop,
   checkCopyModeNeedsRoot,
   checkFlyteSourceRoot,
   checkRequirements,

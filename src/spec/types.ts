@@ -212,9 +212,24 @@ export interface PlannedImage {
   reference: string;
   /** Full reference of the image this one builds on: a parent of the same file, `base_image`, or the flavor default. */
   baseReference?: string;
+  /**
+   * `builder: noop`: the image is `base_image` itself, as flytekit's NoOpBuilder does; nothing is built or
+   * pushed. `reference` is then `base_image` as written (what flytekit's `image_name()` returns), `repository`
+   * and `tag` its parts, `registry` its registry (for the existence check), while `specHash` and `inputs`
+   * stay those of the spec.
+   */
+  noop?: true;
   /** Requested platforms, e.g. ['linux/amd64']. */
   platforms: string[];
   inputs: HashInput[];
+}
+
+/** flytekit's `builder: noop`: use `base_image` as the image and build nothing. */
+export const NOOP_BUILDER = 'noop';
+
+/** Whether the image uses flytekit's noop builder (exact name, as flytekit looks builders up). */
+export function isNoop(spec: Pick<ImageSpec, 'builder'>): boolean {
+  return spec.builder === NOOP_BUILDER;
 }
 
 /** The registry's answer to "does this tag exist?". `unknown` never stands for either of the others. */
