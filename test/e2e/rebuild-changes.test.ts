@@ -6,16 +6,15 @@
  * `imagespec explain --against` reads the same two from the first image in the registry.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECORD_LABEL } from '../../src/hash/record.js';
-import { parseOutputs } from '../support/runner-files.js';
+import { dockerConfigWith, runActionBundle } from '../support/action-runner.js';
 import { pruneBuildRecords, removeImages, requireTestbed, run, type Testbed } from '../support/testbed.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
-const bundle = path.join(repo, 'dist/index.js');
 const cli = path.join(repo, 'dist/cli.js');
 const marker = `changes-e2e-${randomBytes(4).toString('hex')}`;
 let tb: Testbed;
@@ -39,47 +38,14 @@ function spec(pkg: string): string {
   ].join('\n');
 }
 
-async function runAction(): Promise<{
-  code: number;
-  log: string;
-  outputs: Record<string, string>;
-  summary: string;
-}> {
-  const files = await mkdtemp(path.join(root, 'runner-'));
-  const outputFile = path.join(files, 'output');
-  const summaryFile = path.join(files, 'summary');
-  await Promise.all([writeFile(outputFile, ''), writeFile(summaryFile, '')]);
-  const result = await run(tb.node24, [bundle], {
-    cwd: ws,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DOCKER_CONFIG: dockerConfig,
-      // The same RUNNER_TEMP on every run, as on a hosted runner: the cache version hashes the record's path.
-      RUNNER_TEMP: path.join(root, 'runner-temp'),
-      GITHUB_ACTIONS: 'true',
-      GITHUB_WORKSPACE: ws,
-      GITHUB_OUTPUT: outputFile,
-      GITHUB_STEP_SUMMARY: summaryFile,
-      GITHUB_EVENT_NAME: 'push',
-      GITHUB_REF_NAME: `main-${marker}`,
-      GITHUB_REPOSITORY: 'acme/models',
-      GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
-      ACTIONS_CACHE_SERVICE_V2: 'true',
-      ACTIONS_RESULTS_URL: tb.cache.resultsUrl,
-      ACTIONS_RUNTIME_TOKEN: tb.cache.token,
-      INPUT_SPEC: 'imagespec.yaml',
-      INPUT_CACHE: 'none',
-      // Attestations need the containerd image store; the feature under test does not depend on them.
-      INPUT_PROVENANCE: 'false',
-      'INPUT_MOUNT-CACHE': 'false',
-      INPUT_USERNAME: tb.basic.user,
-      INPUT_PASSWORD: tb.basic.password,
-    },
+const runAction = () =>
+  runActionBundle(tb, {
+    workspace: ws,
+    root,
+    // Attestations need the containerd image store; the feature under test does not depend on them.
+    inputs: { cache: 'none', provenance: 'false', username: tb.basic.user, password: tb.basic.password },
+    env: { DOCKER_CONFIG: dockerConfig, GITHUB_REF_NAME: `main-${marker}` },
   });
-  const [outputs, summary] = await Promise.all([readFile(outputFile, 'utf8'), readFile(summaryFile, 'utf8')]);
-  return { code: result.code, log: result.stdout + result.stderr, outputs: parseOutputs(outputs), summary };
-}
 
 const imagespec = (...args: string[]) =>
   run(tb.node24, [cli, ...args], {
@@ -100,11 +66,7 @@ beforeAll(async () => {
   dockerConfig = path.join(root, 'docker-config');
   await mkdir(ws);
   await mkdir(dockerConfig);
-  const auth = Buffer.from(`${tb.basic.user}:${tb.basic.password}`).toString('base64');
-  await writeFile(
-    path.join(dockerConfig, 'config.json'),
-    JSON.stringify({ auths: { [tb.basic.registry]: { auth } } }),
-  );
+  await dockerConfigWith(dockerConfig, { [tb.basic.registry]: tb.basic });
 });
 
 afterAll(async () => {
