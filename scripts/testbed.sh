@@ -213,16 +213,29 @@ ensure_dockerd() { # store
 
 service_up() { pid_alive "$1" && port_open "$(port_of "$1")"; }
 
+# What a service runs: the support bundle's digest for the node services, so a changed bundle restarts them.
+service_stamp() { # name
+  case "$1" in
+    mirror | basic | token) echo registry ;;
+    *) md5sum "$BUNDLE" | cut -d' ' -f1 ;;
+  esac
+}
+
 start_service() { # name command...
-  local name=$1 port
+  local name=$1 port stamp
   shift
   port=$(port_of "$name")
-  service_up "$name" && return 0
-  if pid_alive "$name"; then stop_pid "$name"; fi
+  stamp=$(service_stamp "$name")
+  if service_up "$name" && [[ $(cat "$STATE/pids/$name.stamp" 2>/dev/null || true) == "$stamp" ]]; then return 0; fi
+  if pid_alive "$name"; then
+    log "restarting $name (its code changed)"
+    stop_pid "$name"
+  fi
   port_open "$port" && die "port $port (for $name) is taken by another process; set IMAGESPEC_TESTBED_PORT_BASE"
   log "starting $name on 127.0.0.1:$port"
   setsid "$@" >>"$STATE/logs/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$STATE/pids/$name.pid"
+  echo "$stamp" >"$STATE/pids/$name.stamp"
   local i
   for ((i = 0; i < 100; i++)); do
     port_open "$port" && return 0

@@ -33,6 +33,14 @@ export interface MountRestore {
   hit: 'exact' | 'partial' | 'miss';
 }
 
+/** What a save did: the keys saved, their size, problems, and the mounts the cache service did not take. */
+export interface SavedMounts {
+  savedKeys: string[];
+  savedBytes: number;
+  warnings: string[];
+  refused: string[];
+}
+
 export interface MountCacheResult {
   restored: MountRestore[];
   savedKeys: string[];
@@ -93,11 +101,12 @@ export async function restoreMountCaches(
 export async function saveMountCaches(
   restored: MountRestore[],
   settings: MountCacheSettings,
-): Promise<Pick<MountCacheResult, 'savedKeys' | 'savedBytes' | 'warnings'>> {
+): Promise<SavedMounts> {
   const warnings: string[] = [];
   const savedKeys: string[] = [];
+  const refused: string[] = [];
   let savedBytes = 0;
-  if (settings.restoreOnly) return { savedKeys, savedBytes, warnings };
+  if (settings.restoreOnly) return { savedKeys, savedBytes, warnings, refused };
   const pending = restored.filter((r) => r.hit !== 'exact');
   const dirs: Array<{ restore: MountRestore; dir: string; size: number }> = [];
   try {
@@ -116,17 +125,17 @@ export async function saveMountCaches(
       warnings.push(
         `cache mounts hold ${formatBytes(total)}, over the budget of ${formatBytes(settings.budgetBytes)}: not saved (raise 'mount-cache-budget' or trim packages)`,
       );
-      return { savedKeys, savedBytes, warnings };
+      return { savedKeys, savedBytes, warnings, refused };
     }
     for (const { restore, dir, size } of dirs) {
       if (size === 0) continue;
       try {
-        // @actions/cache reports most failures (entry already there, upload refused) as id -1, not an error.
+        // @actions/cache reports most failures (entry already there, write refused for a read-only token) as
+        // id -1, after logging the reason itself (a warning, or a note for an entry another job is writing):
+        // counted here, not warned about a second time.
         const id = await settings.store.saveCache([dir], restore.key.key);
         if (id === -1) {
-          warnings.push(
-            `saving cache mount ${restore.key.mount.id}: the cache service did not take the entry`,
-          );
+          refused.push(restore.key.mount.id);
           continue;
         }
         savedKeys.push(restore.key.key);
@@ -138,7 +147,7 @@ export async function saveMountCaches(
   } finally {
     for (const { dir } of dirs) await rm(dir, { recursive: true, force: true });
   }
-  return { savedKeys, savedBytes, warnings };
+  return { savedKeys, savedBytes, warnings, refused };
 }
 
 export { formatBytes, parseSize } from './size.js';

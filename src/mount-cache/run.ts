@@ -108,7 +108,7 @@ export function mountCacheRunner(opts: MountCacheRunnerOptions): MountCacheRunne
     async after(state, ran = true) {
       const saved = ran
         ? await saveMountCaches(state.restored, settings(state.builder, state.ctx.planned.spec.id))
-        : { savedKeys: [], savedBytes: 0, warnings: [] };
+        : { savedKeys: [], savedBytes: 0, warnings: [], refused: [] };
       const hits = state.restored
         .map((r) => `${r.key.mount.id.replace(/^imagespec-/, '')} ${r.hit}`)
         .join(', ');
@@ -118,7 +118,9 @@ export function mountCacheRunner(opts: MountCacheRunnerOptions): MountCacheRunne
           ? 'not saved: every step using them came from the layer cache'
           : saved.savedKeys.length > 0
             ? `saved ${saved.savedKeys.length} (${formatBytes(saved.savedBytes)} of ${formatBytes(opts.budgetBytes)} budget)`
-            : 'nothing to save';
+            : saved.refused.length > 0
+              ? `not saved: the cache service did not take ${saved.refused.map((m) => m.replace(/^imagespec-/, '')).join(', ')} (see the log)`
+              : 'nothing to save';
       return {
         summary: state.restored.length > 0 ? `mounts: ${hits}; ${savedText}` : 'mounts: none',
         warnings: [...state.warnings, ...saved.warnings],

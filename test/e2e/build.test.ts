@@ -304,8 +304,8 @@ describe('imagespec build', () => {
             `base_image: ${MIRROR}/library/debian:bookworm-slim`,
             'commands:',
             // Each step's own side effect: a value no second execution can reproduce.
-            `  - echo first-${run} && cat /proc/sys/kernel/random/uuid > /first`,
-            `  - echo second-${run} && cat /proc/sys/kernel/random/uuid > /second`,
+            `  - echo first-${version}-${run} && cat /proc/sys/kernel/random/uuid > /first`,
+            `  - echo second-${version}-${run} && cat /proc/sys/kernel/random/uuid > /second`,
             '',
           ].join('\n'),
         );
@@ -323,7 +323,7 @@ describe('imagespec build', () => {
         const [image] = built(cold.stdout);
         const first = (await docker('run', '--rm', image!.ref, 'cat', '/first', '/second')).stdout;
         expect(first).toMatch(/^[0-9a-f-]{36}\n[0-9a-f-]{36}\n$/);
-        expect(stepCached(cold.stderr, `first-${run}`)).toBe(false);
+        expect(stepCached(cold.stderr, `first-${version}-${run}`)).toBe(false);
         await sh('docker', ['rmi', '-f', image!.ref]);
         expect(await pruneBuildRecords(run)).toBeGreaterThan(0);
 
@@ -331,8 +331,8 @@ describe('imagespec build', () => {
         expect(warm.code, warm.stderr).toBe(0);
         cleanupRefs.push(image!.ref);
         expect(warm.stderr).toMatch(/importing cache manifest from gha/);
-        expect(stepCached(warm.stderr, `first-${run}`)).toBe(true);
-        expect(stepCached(warm.stderr, `second-${run}`)).toBe(true);
+        expect(stepCached(warm.stderr, `first-${version}-${run}`)).toBe(true);
+        expect(stepCached(warm.stderr, `second-${version}-${run}`)).toBe(true);
         // Had either step run again, its file would hold a new random value.
         expect((await docker('run', '--rm', image!.ref, 'cat', '/first', '/second')).stdout).toBe(first);
       },
