@@ -3,7 +3,9 @@
 # checks the content-hash tag in the local basic-auth registry and builds + pushes the image when missing.
 #
 #   bash scripts/quickstart.sh [SPEC]
-set -euo pipefail
+set -Eeuo pipefail
+# Every failure says where it happened: script, line and the command that failed.
+trap 'rc=$?; printf "quickstart: error: %s:%s: \`%s\` exited with status %s\n" "${BASH_SOURCE[0]}" "$LINENO" "$BASH_COMMAND" "$rc" >&2' ERR
 cd "$(dirname "$0")/.."
 spec=${1:-examples/quickstart/imagespec.yaml}
 
