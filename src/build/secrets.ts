@@ -4,7 +4,9 @@
  * file secrets by their whole content and by each non-empty line (a tool may print one line of a
  * credentials file, such as a pip.conf index URL or a .netrc password).
  */
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { LIMITS, formatBytes } from '../spec/limits.js';
+import { FileTooLarge, NotRegularFile, readBounded } from '../util/bounded-read.js';
 import { UserError, errorMessage } from '../errors.js';
 import type { BuildContext } from '../render/types.js';
 import type { BuildSecret } from '../spec/types.js';
@@ -43,10 +45,21 @@ export async function checkSecrets(ctx: BuildContext, env: NodeJS.ProcessEnv, lo
     } else if (s.src) {
       let content: string;
       try {
-        content = await readFile(s.src, 'utf8');
+        content = (await readBounded(s.src, LIMITS.secretBytes)).toString('utf8');
       } catch (err) {
+        if (err instanceof FileTooLarge) {
+          throw new UserError(
+            `${where(s, 'src')}: secret '${s.id}' file ${s.src} is ${formatBytes(err.size)}; BuildKit takes secrets of at most ${formatBytes(err.limit)}; check that the path names the secret file`,
+          );
+        }
+        const code =
+          err instanceof NotRegularFile
+            ? (await stat(s.src).catch(() => undefined))?.isDirectory()
+              ? 'EISDIR'
+              : 'not a regular file'
+            : ((err as NodeJS.ErrnoException).code ?? errorMessage(err));
         throw new UserError(
-          `${where(s, 'src')}: secret '${s.id}' reads file ${s.src}, which cannot be read (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}); create the file in an earlier step or fix the path (relative paths start at the spec file's directory)`,
+          `${where(s, 'src')}: secret '${s.id}' reads file ${s.src}, which cannot be read (${code}); create the file in an earlier step or fix the path (relative paths start at the spec file's directory)`,
         );
       }
       for (const v of secretFileValues(content)) log.setSecret(v);

@@ -8,10 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import balenaDockerignore from '@balena/dockerignore';
 import { UserError } from '../errors.js';
+import { LIMITS, readLimited } from '../spec/limits.js';
 import { FlytekitIgnoreGroup } from './flytekit-ignore.js';
 import { breathe, hashFilesInOrder, type StreamEntry } from './stream.js';
 import { compareCodePoints, walkFiles, type SkippedEntry, type WalkedFile } from './walk.js';
@@ -45,13 +46,16 @@ function stripAsciiWhitespace(b: Buffer): Buffer {
 
 /** flytekit's `requirements` value: SHA-1 hex of the file's bytes with surrounding ASCII whitespace stripped. */
 export async function requirementsDigest(abs: string, shown: string): Promise<Digest> {
-  const bytes = await readFile(abs).catch(() => {
-    throw missing(
-      'requirements file',
-      shown,
-      'fix the path (relative paths start at the spec file directory)',
-    );
-  });
+  const bytes = await readLimited(abs, LIMITS.requirementsBytes, 'requirements file').catch(
+    (err: unknown) => {
+      if (err instanceof UserError) throw err;
+      throw missing(
+        'requirements file',
+        shown,
+        'fix the path (relative paths start at the spec file directory)',
+      );
+    },
+  );
   return {
     value: createHash('sha1').update(stripAsciiWhitespace(bytes)).digest('hex'),
     files: [shown],
@@ -240,7 +244,13 @@ export async function contextDigest(
   let ignoreFile: string | undefined;
   let ignoreText = '';
   for (const c of candidates) {
-    const text = await readFile(c, 'utf8').catch(() => undefined);
+    const text = await readLimited(c, LIMITS.ignoreBytes, 'ignore file').then(
+      (b) => b.toString('utf8'),
+      (err: unknown) => {
+        if (err instanceof UserError) throw err;
+        return undefined;
+      },
+    );
     if (text !== undefined) {
       ignoreFile = c;
       ignoreText = text;

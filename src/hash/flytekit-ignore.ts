@@ -16,7 +16,8 @@
  * (`./pkg/a.py`, `src/pkg/a.py`), which changes what matches; `walkPath` reproduces that.
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { UserError } from '../errors.js';
+import { LIMITS, readLimited } from '../spec/limits.js';
 import path from 'node:path';
 
 /** flytekit's `STANDARD_IGNORE_PATTERNS`. */
@@ -184,7 +185,17 @@ export class FlytekitIgnoreGroup {
 
   /** `rootAbs` is read; `rootAsWritten` (the spec's text) shapes the paths the matchers see, as in flytekit. */
   static async create(rootAbs: string, rootAsWritten: string): Promise<FlytekitIgnoreGroup> {
-    const dockerignore = await readFile(path.join(rootAbs, '.dockerignore'), 'utf8').catch(() => '');
+    const dockerignore = await readLimited(
+      path.join(rootAbs, '.dockerignore'),
+      LIMITS.ignoreBytes,
+      'ignore file',
+    ).then(
+      (b) => b.toString('utf8'),
+      (err: unknown) => {
+        if (err instanceof UserError) throw err;
+        return '';
+      },
+    );
     return new FlytekitIgnoreGroup(
       rootAsWritten,
       await gitIgnored(rootAbs),

@@ -5,7 +5,7 @@
  * workdir, `PYTHONPATH=/root`, and `_F_IMG_ID` set last. Spec values are quoted where flytekit pastes them.
  */
 import type { ImageSpec, PlannedImage } from '../spec/types.js';
-import { readFileSync } from 'node:fs';
+import { LIMITS, readLimitedSync } from '../spec/limits.js';
 import {
   aptInstallScript,
   baseImage,
@@ -164,7 +164,8 @@ function packagesSection(d: FlyteDraft, opts: RenderOptions): void {
   const lines: string[] = [];
   if (reqs.kind === 'txt')
     lines.push(
-      ...readFileSync(reqs.file, 'utf8')
+      ...readLimitedSync(reqs.file, LIMITS.requirementsBytes, 'requirements file')
+        .toString('utf8')
         .split(/\r?\n/)
         .map((l) => l.trim()),
     );

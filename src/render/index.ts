@@ -2,8 +2,8 @@
  * Render stage: PlannedImage → BuildContext. Pure apart from reading the spec's local files (lists of
  * files to copy, the user's Dockerfile); nothing is written here (the build module writes the context).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { LIMITS, readLimitedSync } from '../spec/limits.js';
 import type { PlannedImage } from '../spec/types.js';
 import { labels } from './common.js';
 import { renderFlyte } from './flyte.js';
@@ -47,7 +47,7 @@ async function renderDockerfile(planned: PlannedImage, opts: RenderOptions): Pro
   return {
     planned,
     kind: 'dockerfile',
-    dockerfile: readFileSync(file, 'utf8'),
+    dockerfile: readLimitedSync(file, LIMITS.dockerfileBytes, 'Dockerfile').toString('utf8'),
     dockerfilePath: file,
     contextDir,
     files: [],

@@ -6,9 +6,11 @@
  * PyYAML's resolver and constructor rules (see yaml11.ts), including merge keys (`<<`).
  * Duplicate keys in one mapping are an error: PyYAML silently keeps the last value, which hides mistakes.
  */
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import {
   Alias,
+  CST,
+  Lexer,
   LineCounter,
   Pair,
   Scalar,
@@ -19,6 +21,8 @@ import {
   type Node,
 } from 'yaml';
 import { excerpt } from './excerpt.js';
+import { LIMITS, formatBytes } from './limits.js';
+import { FileTooLarge, NotRegularFile, readBounded } from '../util/bounded-read.js';
 import type { Diagnostic, PyDict, PyValue, SourcePos } from './types.js';
 import {
   ConstructError,
@@ -71,9 +75,18 @@ function keyIdentity(key: PyValue): string | undefined {
 }
 
 /** Builds the Python values PyYAML's safe_load returns from YAML nodes, recording where each node is. */
+/** Building stopped: the document expands to more values than {@link LIMITS.specValues}. */
+class TooManyValues extends Error {
+  constructor(readonly at: SourcePos) {
+    super('too many values');
+  }
+}
+
 class PyValueBuilder {
   readonly nodes = new Map<string, NodeInfo>();
   readonly diagnostics: Diagnostic[] = [];
+  /** Values built so far, aliases and merged pairs counted each time they are copied. */
+  private values = 0;
 
   constructor(
     private readonly file: string,
@@ -107,8 +120,28 @@ class PyValueBuilder {
     return (node as Node | null) ?? null;
   }
 
+  /** Where the outermost alias being copied out is used: the place to report an expansion that is too large. */
+  private aliasAt: number | undefined;
+
+  /** Counts one more value; past the limit, building stops (an alias bomb must not expand). */
+  private tick(offset: number | undefined): void {
+    if (++this.values > LIMITS.specValues) throw new TooManyValues(this.pos(this.aliasAt ?? offset));
+  }
+
   /** Build the Python value of `node` at `path`; `at` is where the reference to it appears. */
   build(raw: unknown, path: string, keyPos?: SourcePos, stack: Set<Node> = new Set()): PyValue {
+    if (!(raw instanceof Alias) || this.aliasAt !== undefined)
+      return this.buildNode(raw, path, keyPos, stack);
+    this.aliasAt = raw.range?.[0];
+    try {
+      return this.buildNode(raw, path, keyPos, stack);
+    } finally {
+      this.aliasAt = undefined;
+    }
+  }
+
+  private buildNode(raw: unknown, path: string, keyPos: SourcePos | undefined, stack: Set<Node>): PyValue {
+    this.tick((raw as Node | null)?.range?.[0]);
     const at = this.pos((raw as Node | null)?.range?.[0]);
     const node = this.deref(raw, path);
     if (node === null) {
@@ -221,7 +254,10 @@ class PyValueBuilder {
           continue;
         }
         stack.add(source);
-        merge.push(...this.flatten(source, path, stack).map((p) => ({ ...p, own: false })));
+        for (const p of this.flatten(source, path, stack)) {
+          this.tick(source.range?.[0]);
+          merge.push({ ...p, own: false });
+        }
         stack.delete(source);
       }
     }
@@ -284,6 +320,16 @@ export function parseSpecText(file: string, text: string): { doc?: SpecDocument;
     const { line, col } = lines.linePos(offset);
     return { file, line, col };
   };
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > LIMITS.specBytes) return tooLarge(file, size);
+  const scanned = prescan(text);
+  if (scanned?.problem === 'deep') {
+    return fileProblem(
+      { ...positionAt(text, scanned.offset), file },
+      `the spec nests collections more than ${LIMITS.specNesting} levels deep here; a spec this deep is refused`,
+    );
+  }
+  if (scanned?.problem === 'values') return tooManyValues({ ...positionAt(text, scanned.offset), file });
   const docs = parseAllDocuments(text, {
     version: '1.1',
     schema: 'failsafe',
@@ -318,7 +364,13 @@ export function parseSpecText(file: string, text: string): { doc?: SpecDocument;
   }
   const doc = list[0] as Document;
   const values = new PyValueBuilder(file, doc, lines);
-  const value = values.build(doc.contents, '');
+  let value: PyValue;
+  try {
+    value = values.build(doc.contents, '');
+  } catch (err) {
+    if (!(err instanceof TooManyValues)) throw err;
+    return tooManyValues(err.at);
+  }
   if (values.diagnostics.length > 0) return { diagnostics: values.diagnostics };
   const root = values.nodes.get('') ?? { pos: { file, line: 1, col: 1 } };
   if (value === null || typeof value !== 'object' || Array.isArray(value) || value.type !== 'dict') {
@@ -332,29 +384,100 @@ export function parseSpecText(file: string, text: string): { doc?: SpecDocument;
   return { doc: { file, value, nodes: values.nodes }, diagnostics: [] };
 }
 
+function tooManyValues(at: SourcePos): { diagnostics: Diagnostic[] } {
+  return fileProblem(
+    at,
+    `the spec has more than ${LIMITS.specValues} values, counting each use of an alias as a copy of its ` +
+      'anchor (nested aliases multiply); a spec this large is refused. Reduce the aliases, or split the file',
+  );
+}
+
+function tooLarge(file: string, size: number): { diagnostics: Diagnostic[] } {
+  return fileProblem(
+    { file, line: 1, col: 1 },
+    `the spec file is ${formatBytes(size)}; a spec file may be at most ${formatBytes(LIMITS.specBytes)}. ` +
+      'Check that the path names the spec file',
+  );
+}
+
+/** Line and column of a character offset (1-based), without a LineCounter (the document is not parsed). */
+function positionAt(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, col: offset - start + 1 };
+}
+
+/**
+ * A first pass over the text with the `yaml` package's lexer, which does not recurse and builds nothing, to
+ * refuse documents that composing (which recurses and allocates per node) would choke on: nesting deeper
+ * than {@link LIMITS.specNesting} (flow brackets, and block nesting as indentation plus the `-`, `?` and `:`
+ * indicators that open collections on one line), or more than {@link LIMITS.specValues} values as written.
+ */
+function prescan(text: string): { offset: number; problem: 'deep' | 'values' } | undefined {
+  let flow = 0;
+  let indent = 0;
+  let indicators = 0;
+  let offset = 0;
+  let lineStart = true;
+  let values = 0;
+  for (const token of new Lexer().lex(text)) {
+    const type = CST.tokenType(token);
+    if (type === 'flow-seq-start' || type === 'flow-map-start') flow++;
+    else if (type === 'flow-seq-end' || type === 'flow-map-end') flow--;
+    else if (type === 'newline') {
+      indent = 0;
+      indicators = 0;
+      lineStart = true;
+    } else if (type === 'space' && lineStart) indent = token.length;
+    else if (type === 'seq-item-ind' || type === 'explicit-key-ind' || type === 'map-value-ind') indicators++;
+    else if (
+      type === 'scalar' ||
+      type === 'single-quoted-scalar' ||
+      type === 'double-quoted-scalar' ||
+      type === 'alias'
+    ) {
+      if (++values > LIMITS.specValues) return { offset, problem: 'values' };
+    }
+    if (type !== 'space' && type !== 'newline') lineStart = false;
+    // Two columns of indentation per level is the narrowest a block collection can nest.
+    if (flow + indicators + indent / 2 > LIMITS.specNesting) return { offset, problem: 'deep' };
+    // The lexer's mode markers (document, scalar, flow end) are not part of the source.
+    if (token !== '\x02' && token !== '\x18' && token !== '\x1f') offset += token.length;
+  }
+  return undefined;
+}
+
 function describe(value: PyValue): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'string') return excerpt(value);
   return excerpt(displayValue(value));
 }
 
-/** Read and parse a spec file. Unreadable or missing files become a diagnostic at 1:1. */
+/** Read and parse a spec file. Unreadable, missing or oversized files become a diagnostic at 1:1. */
 export async function readSpecFile(file: string): Promise<{ doc?: SpecDocument; diagnostics: Diagnostic[] }> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readBounded(file, LIMITS.specBytes);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    if (err instanceof FileTooLarge) return tooLarge(file, err.size);
+    const code = err instanceof NotRegularFile ? 'NOTFILE' : (err as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT'
         ? 'no such file; check the path (relative paths are relative to the current directory)'
-        : code === 'EISDIR'
+        : code === 'EISDIR' || (code === 'NOTFILE' && (await isDirectory(file)))
           ? 'it is a directory; give the path of the YAML spec file inside it'
-          : code === 'EACCES'
-            ? 'permission denied; make the file readable'
-            : `${code ?? 'unknown error'}`;
+          : code === 'NOTFILE'
+            ? 'it is not a regular file; give the path of the YAML spec file'
+            : code === 'EACCES'
+              ? 'permission denied; make the file readable'
+              : `${code ?? 'unknown error'}`;
     return fileProblem({ file, line: 1, col: 1 }, `cannot read the spec file: ${why}`);
   }
+  const text = bytes.toString('utf8');
   if (text.includes('\u0000')) {
     return fileProblem(
       { file, line: 1, col: 1 },
@@ -362,4 +485,11 @@ export async function readSpecFile(file: string): Promise<{ doc?: SpecDocument; 
     );
   }
   return parseSpecText(file, text.replace(/^\uFEFF/, ''));
+}
+
+async function isDirectory(file: string): Promise<boolean> {
+  return stat(file).then(
+    (st) => st.isDirectory(),
+    () => false,
+  );
 }

@@ -4,6 +4,8 @@ import { isAbsolute, relative, sep } from 'node:path';
 import type { Flavor } from '../choices.js';
 import { specPath, type ImageContext } from './image.js';
 import type { Diagnostic, SourcePos } from './types.js';
+import { excerpt } from './excerpt.js';
+import { LIMITS, formatBytes } from './limits.js';
 
 export interface Ctx extends ImageContext {
   out: Diagnostic[];
@@ -20,6 +22,13 @@ function isInside(root: string, p: string): boolean {
   const rel = relative(root, p);
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
+
+/** Fields naming a file that is read whole, and its size limit. */
+const READ_WHOLE: Record<string, number | undefined> = {
+  requirements: LIMITS.requirementsBytes,
+  dockerfile: LIMITS.dockerfileBytes,
+  dockerignore: LIMITS.ignoreBytes,
+};
 
 /** Check a path field: it exists, has the right kind, and resolves (symlinks included) inside the repository. */
 export async function checkPath(
@@ -70,6 +79,16 @@ export async function checkPath(
       at,
       path,
       `${path} ${JSON.stringify(written)} is ${st.isDirectory() ? 'a directory' : 'not a regular file'}; give a file`,
+    );
+    return false;
+  }
+  const maxBytes = READ_WHOLE[path.slice(path.lastIndexOf('.') + 1)];
+  if (kind === 'file' && maxBytes !== undefined && st.size > maxBytes) {
+    report(
+      ctx,
+      at,
+      path,
+      `${path} ${excerpt(written)} is ${formatBytes(st.size)}; it is read whole, and the limit is ${formatBytes(maxBytes)}. Check that the path names the right file`,
     );
     return false;
   }
