@@ -17,6 +17,7 @@
 import { build } from 'esbuild';
 import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -65,6 +66,23 @@ const substitutions = {
           contents: validatorSource,
           loader: 'js',
           resolveDir: root,
+        }
+      ),
+    );
+    // Node.js built-ins through require(), not `import`: an ES module import of a built-in reads every one
+    // of its exports, which runs lazy getters (node:http's loads undici, node:fs and node:util load more).
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
+      args.kind !== 'require-call' && isBuiltin(args.path)
+        ? { path: args.path, namespace: 'imagespec-builtin' }
+        : undefined,
+    );
+    b.onLoad(
+      { filter: /.*/, namespace: 'imagespec-builtin' },
+      (args) => (
+        substituted.add('builtins'),
+        {
+          contents: `module.exports = require(${JSON.stringify(args.path)});`,
+          loader: 'js',
         }
       ),
     );
@@ -121,7 +139,7 @@ await build({
 });
 
 // A renamed module must not silently bring back the run-time schema compiler or undici on every start.
-for (const what of ['schema', 'oidc']) {
+for (const what of ['schema', 'oidc', 'builtins']) {
   if (!substituted.has(what))
     throw new Error(`build: the ${what} substitution matched no module; update scripts/build.mjs`);
 }

@@ -12,6 +12,7 @@ import {
   type CredentialOptions,
   type Credentials,
 } from './credentials.js';
+import { httpExchange, type ReplyHeaders } from './http.js';
 import { registryBaseUrl, type ImageReference } from './reference.js';
 import { DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, retrying, type RetryPolicy } from './retry.js';
 
@@ -27,7 +28,7 @@ export type FailureCause = 'auth' | 'credentials' | 'server' | 'network' | 'time
 
 export interface RegistryReply {
   status: number;
-  headers: Headers;
+  headers: ReplyHeaders;
   body: string;
   /** How the final request was authenticated, in words (`anonymously`, `as 'ci' from auths in ...`). */
   auth: string;
@@ -240,14 +241,12 @@ export class RegistryClient {
     const result = await retrying<RawReply>(this.policy, req.deadline, async (remaining) => {
       const timeout = Math.min(this.policy.requestTimeoutMs, remaining);
       try {
-        const res = await fetch(url, {
+        const res = await httpExchange(url, {
           method,
           headers,
-          body,
-          redirect: 'follow',
-          signal: AbortSignal.timeout(timeout),
+          ...(body !== undefined ? { body } : {}),
+          timeoutMs: timeout,
         });
-        const text = method === 'HEAD' ? '' : await res.text();
         if (isRetryableStatus(res.status)) {
           lastCause = 'server';
           const waitMs =
@@ -256,7 +255,7 @@ export class RegistryClient {
               : undefined;
           return { retry: `${method} ${url} answered ${res.status} ${res.statusText}`.trimEnd(), waitMs };
         }
-        return { done: { status: res.status, headers: res.headers, body: text } };
+        return { done: { status: res.status, headers: res.headers, body: res.body } };
       } catch (err) {
         const problem = describeNetworkError(err, url, timeout);
         lastCause = problem.cause;
@@ -273,13 +272,18 @@ function authWords(creds: Credentials | undefined): Pick<RegistryReply, 'auth' |
   return { auth: describeCredentials(creds), authenticated: creds !== undefined };
 }
 
-/** Words and retry advice for a fetch failure (undici puts the system error in `cause`). */
+/** Words and retry advice for a failed exchange (the system or TLS error's `code`, see http.ts). */
 function describeNetworkError(
   err: unknown,
   url: string,
   timeoutMs: number,
 ): { message: string; cause: FailureCause; retry: boolean } {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const e = err as {
+    name?: string;
+    code?: string;
+    message?: string;
+    cause?: { code?: string; message?: string };
+  };
   const host = new URL(url).host;
   if (e.name === 'TimeoutError' || e.name === 'AbortError') {
     return {
@@ -288,7 +292,7 @@ function describeNetworkError(
       retry: true,
     };
   }
-  const code = e.cause?.code ?? '';
+  const code = e.code ?? e.cause?.code ?? '';
   switch (code) {
     case 'ENOTFOUND':
       return {
@@ -318,7 +322,7 @@ function describeNetworkError(
         retry: false,
       };
     default: {
-      const detail = e.cause?.message ?? e.message ?? String(err);
+      const detail = e.message ?? e.cause?.message ?? String(err);
       return {
         message: `request to ${host} failed: ${code ? `${code} ` : ''}${detail}`,
         cause: 'network',
