@@ -6,18 +6,18 @@
 // Output is deterministic: no timestamps, no absolute paths, content-hashed chunk names; building twice
 // gives the same bytes, and stale chunks are removed first.
 //
-// Two substitutions make starting cheaper than the source alone would:
+// Three substitutions make starting cheaper than the source alone would:
 // - the JSON Schema validator is compiled here, with ajv's standalone code generation, instead of at every
 //   start (src/spec/schema-compile.ts is replaced by the generated module);
 // - @actions/core's OIDC client (only for `core.getIDToken`, which this product never calls) is loaded on
-//   first use, because it pulls in @actions/http-client and undici, most of the bundle by size.
+//   first use, because it pulls in @actions/http-client and undici, most of the bundle by size;
+// - node:http and node:https are loaded with require(), because importing them as ES modules loads undici.
 //
 // Whitespace and syntax are minified; identifiers are kept, so function names in stack traces stay readable.
 // Each file has a linked source map (without sources) for exact positions: node --enable-source-maps.
 import { build } from 'esbuild';
 import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -69,12 +69,11 @@ const substitutions = {
         }
       ),
     );
-    // Node.js built-ins through require(), not `import`: an ES module import of a built-in reads every one
-    // of its exports, which runs lazy getters (node:http's loads undici, node:fs and node:util load more).
-    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
-      args.kind !== 'require-call' && isBuiltin(args.path)
-        ? { path: args.path, namespace: 'imagespec-builtin' }
-        : undefined,
+    // node:http and node:https through require(), not `import`: an ES module import of a built-in reads every
+    // one of its exports, and node:http's lazy WebSocket exports load undici (~30 ms). Other built-ins are
+    // cheap to import; making them shims too would add a small chunk per built-in to every start.
+    b.onResolve({ filter: /^(node:)?https?$/ }, (args) =>
+      args.kind !== 'require-call' ? { path: args.path, namespace: 'imagespec-builtin' } : undefined,
     );
     b.onLoad(
       { filter: /.*/, namespace: 'imagespec-builtin' },
