@@ -1,3 +1,0 @@
-import { createRequire as __imagespecCreateRequire } from 'node:module'; const require = __imagespecCreateRequire(import.meta.url);
-import{CACHE_READ_DENIED_PREFIX,CACHE_WRITE_DENIED_PREFIX,CacheReadDeniedError,CacheWriteDeniedError,FinalizeCacheError,ReserveCacheError,ValidationError,isFeatureAvailable,restoreCache,saveCache}from"./chunk-EU2D3YPN.js";import"./chunk-CU2AD7PB.js";import"./chunk-ECLMYVGN.js";import"./chunk-GXW6B6LE.js";import"./chunk-BRMJPXO5.js";import"./chunk-D2P7VZKS.js";export{CACHE_READ_DENIED_PREFIX,CACHE_WRITE_DENIED_PREFIX,CacheReadDeniedError,CacheWriteDeniedError,FinalizeCacheError,ReserveCacheError,ValidationError,isFeatureAvailable,restoreCache,saveCache};
-//# sourceMappingURL=cache-A2AJE3SP.js.map
