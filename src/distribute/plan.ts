@@ -19,12 +19,17 @@ export async function checkImages(
   concurrency = PLAN_CONCURRENCY,
 ): Promise<CheckedImage[]> {
   const entries = await checkPlanned(planned, client, concurrency);
+  const state = new Map(entries.map((e) => [e.planned.spec.id, e.existence.state]));
   const limit = pLimit(concurrency);
   return Promise.all(
     entries.map(async ({ planned: p, existence }) => {
       const legs = new Map<string, boolean>();
+      // A leg starts FROM its parent's content tag, so no leg of an image whose parent is missing can have
+      // been pushed: those are not asked about (a first run of a monorepo asks once per image, not per leg).
+      const parentMissing =
+        p.spec.base_image_of !== undefined && state.get(p.spec.base_image_of) === 'missing';
       // Only a missing tag (not one that exists without some platforms) can be completed by merge.
-      if (existence.state === 'missing' && !existence.digest && p.registry) {
+      if (existence.state === 'missing' && !existence.digest && p.registry && !parentMissing) {
         await Promise.all(
           p.platforms.map((platform) =>
             limit(async () => {
