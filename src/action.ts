@@ -185,7 +185,12 @@ async function planMode(inputs: ActionInputs): Promise<void> {
     ...(settings.registry ? { registry: settings.registry } : {}),
     ...(settings.platforms ? { platforms: settings.platforms } : {}),
   });
-  const { client } = await runContext(settings, planned);
+  const { client, push } = await runContext(settings, planned);
+  if (!push.push) {
+    core.warning(
+      `${push.reason ?? 'pushing is off'}: the legs build without pushing, so merge has nothing to join and children cannot start from their parents; build in one job (mode: all) when pushing is off`,
+    );
+  }
   const plan = matrixPlan(await checkImages(planned, client), {
     runners: inputs.runners,
     onUnknown: inputs.onUnknown,

@@ -178,6 +178,9 @@ export async function runMerge(settings: MergeSettings): Promise<RunReport> {
     const pending = settings.pending.includes(p.spec.id);
     if (f.kind === 'exists') {
       report.reason = pending ? 'built by this run; merged by an earlier job' : 'exists';
+    } else if (f.kind === 'incomplete' && !run.push.push) {
+      // Legs were built without pushing (push: false): there is nothing to merge, and that is not a failure.
+      report.reason = `not merged: ${run.push.reason ?? 'pushing is off'}`;
     } else if (f.kind === 'incomplete') {
       report.reason = `not merged: no leg image for ${f.missing.join(', ')}`;
       incomplete.push(

@@ -10,6 +10,10 @@ import { parse } from 'yaml';
 import { matrixPlan, planOutputs, type Leg } from '../../src/distribute/matrix.js';
 import { parseRunners } from '../../src/distribute/runners.js';
 import type { PlannedImage } from '../../src/spec/types.js';
+import { expand } from '../support/workflow-runner.js';
+
+const truthy = (v: unknown): boolean =>
+  !(v === false || v === null || v === 0 || v === '' || v === undefined);
 
 interface Step {
   id?: string;
@@ -71,7 +75,6 @@ describe('the reusable workflow with distribute: true', () => {
   it('reads every plan output the action sets, and only those', () => {
     const emitted = Object.keys(planOutputs(realPlan(), LAYERS));
     const plan = jobs['plan']!;
-    expect(plan.if).toBe('inputs.distribute');
     expect(ours(plan).id).toBe('plan');
     expect(ours(plan).with?.['mode']).toBe('plan');
     for (const [name, value] of Object.entries(plan.outputs ?? {})) {
@@ -119,8 +122,25 @@ describe('the reusable workflow with distribute: true', () => {
     const merge = jobs['merge']!;
     expect(merge.if).toBe("${{ !cancelled() && !failure() && needs.plan.result == 'success' }}");
     expect(ours(merge).with).toMatchObject({ mode: 'merge', pending: '${{ needs.plan.outputs.pending }}' });
-    expect(jobs['build']!.if).toBe('${{ !inputs.distribute }}');
     expect(wf.on.workflow_call.inputs['distribute']?.default).toBe(false);
+  });
+
+  it('runs one job instead when distribute is off, and for pull requests from forks (which cannot push)', () => {
+    const pr = (head: string) => ({ pull_request: { head: { repo: { full_name: head } } } });
+    const cases: Array<[boolean, Record<string, unknown>, 'build' | 'plan']> = [
+      [false, {}, 'build'],
+      [true, {}, 'plan'],
+      [true, pr('acme/models'), 'plan'],
+      [true, pr('someone/models'), 'build'],
+      [false, pr('someone/models'), 'build'],
+    ];
+    for (const [distribute, event, path] of cases) {
+      const ctx = { inputs: { distribute }, github: { repository: 'acme/models', event } };
+      const status = { success: true };
+      const build = truthy(expand(jobs['build']!.if, ctx, status));
+      const plan = truthy(expand(jobs['plan']!.if, ctx, status));
+      expect([build, plan], JSON.stringify([distribute, event])).toEqual([path === 'build', path === 'plan']);
+    }
   });
 
   it('passes the same spec settings to every step, so every job computes the same tags', () => {
