@@ -5,10 +5,6 @@ export interface EventContext {
   eventName: string;
   /** True for pull_request / pull_request_review events whose head repository is not the base repository. */
   fromFork: boolean;
-  /** The repository (`owner/name`) and commit the run is for, when known. */
-  repository?: string;
-  sha?: string;
-  serverUrl: string;
 }
 
 interface PullRequestPayload {
@@ -37,8 +33,5 @@ export function readEvent(env: NodeJS.ProcessEnv = process.env): EventContext {
   return {
     eventName,
     fromFork,
-    repository: env.GITHUB_REPOSITORY || undefined,
-    sha: env.GITHUB_SHA || undefined,
-    serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
   };
 }

@@ -46,11 +46,7 @@ export const stderrLog: BuildLog = {
 
 /** A build that failed: says which step and shows its last lines. Nothing was pushed. */
 export class BuildFailure extends UserError {
-  constructor(
-    message: string,
-    readonly step?: string,
-    readonly lastLines: string[] = [],
-  ) {
+  constructor(message: string) {
     super(message);
     this.name = 'BuildFailure';
   }
@@ -343,14 +339,12 @@ function failure(ctx: BuildContext, p: ProgressSummary, stderr: string): BuildFa
       ...(last.length ? ['  last lines:', ...last.map((l) => `    ${l}`)] : []),
       'Nothing was pushed.',
     ].join('\n');
-    return new BuildFailure(message, p.failed.name, last);
+    return new BuildFailure(message);
   }
   const tail = stderr.trim().split('\n').slice(-10);
   return new BuildFailure(
     [`images.${id}: docker buildx build failed`, ...tail.map((l) => `  ${l}`), 'Nothing was pushed.'].join(
       '\n',
     ),
-    undefined,
-    tail,
   );
 }

@@ -23,8 +23,6 @@ export interface ProgressSummary {
   /** The cache export vertex, when one ran. */
   cacheExport?: Vertex;
   failed?: Vertex;
-  /** buildx's closing error line(s). */
-  errors: string[];
 }
 
 /** Lines BuildKit prints while it downloads or unpacks a layer (no command output). */
@@ -48,14 +46,10 @@ const CACHE_EXPORT = /^(exporting to GitHub Actions Cache|exporting cache to|exp
 
 export class ProgressParser {
   private readonly byId = new Map<number, Vertex>();
-  private readonly errors: string[] = [];
 
   push(line: string): void {
     const m = /^#(\d+) (.*)$/.exec(line);
-    if (!m) {
-      if (/^(ERROR|error):/.test(line.trim())) this.errors.push(line.trim());
-      return;
-    }
+    if (!m) return;
     const id = Number(m[1]);
     const rest = m[2]!;
     let v = this.byId.get(id);
@@ -87,7 +81,6 @@ export class ProgressParser {
       mountStepsRun: mountSteps.filter((v) => !fromCache(v)).length,
       ...(cacheExport ? { cacheExport } : {}),
       ...(failed ? { failed } : {}),
-      errors: this.errors,
     };
   }
 }

@@ -17,8 +17,6 @@ import {
 
 export interface TempDockerConfig {
   env: NodeJS.ProcessEnv;
-  /** Registries a login was written for. */
-  registries: string[];
   cleanup(): Promise<void>;
 }
 
@@ -30,11 +28,9 @@ export async function tempDockerConfig(
   const original = opts.configDir ?? dockerConfigDir(env);
   const dir = await mkdtemp(path.join(tmpdir(), 'imagespec-docker-'));
   const auths: Record<string, Record<string, string>> = {};
-  const found: string[] = [];
   for (const domain of registries) {
     const creds = await findCredentials(domain, opts);
     if (!creds) continue;
-    found.push(domain);
     auths[authKey(domain)] =
       creds.kind === 'basic'
         ? { auth: Buffer.from(`${creds.username}:${creds.password}`).toString('base64') }
@@ -55,7 +51,6 @@ export async function tempDockerConfig(
       DOCKER_CONFIG: dir,
       BUILDX_CONFIG: env['BUILDX_CONFIG'] || path.join(original, 'buildx'),
     },
-    registries: found,
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 }

@@ -41,16 +41,6 @@ export interface SavedMounts {
   refused: string[];
 }
 
-export interface MountCacheResult {
-  restored: MountRestore[];
-  savedKeys: string[];
-  savedBytes: number;
-  /** Problems are warnings: a cache failure never fails a build. */
-  warnings: string[];
-  /** One line for the summary. */
-  summary: string;
-}
-
 function mountDir(settings: MountCacheSettings, key: MountCacheKey): string {
   return join(settings.workDir, key.mount.id);
 }

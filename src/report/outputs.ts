@@ -20,6 +20,7 @@ export function imageOutputs(image: ImageReport): Record<string, string> {
     visibility: image.visibility,
     public: String(image.visibility === 'public'),
     'spec-hash': image.specHash,
+    'extra-tags': image.extraTags.join('\n'),
     changes: changesOutput(image),
   };
 }
@@ -32,10 +33,11 @@ export function actionOutputs(images: ImageReport[]): Record<string, string> {
   const last = images.at(-1);
   if (!last) return { built: 'false', images: '[]' };
   const each = images.map((image) => {
-    const { changes, ...outputs } = imageOutputs(image);
+    const { changes, 'extra-tags': _extra, ...outputs } = imageOutputs(image);
     return {
       id: image.id,
       ...outputs,
+      'extra-tags': image.extraTags,
       platforms: image.platforms,
       ...(image.platformDigests ? { 'platform-digests': image.platformDigests } : {}),
       changes: JSON.parse(changes!) as unknown,

@@ -43,6 +43,10 @@ function imagesMarkdown(report: RunReport, explain: (image: ImageReport) => stri
   }
   lines.push('');
   for (const image of report.images) {
+    if (image.extraTags.length === 0) continue;
+    lines.push(`- ${code(image.id)} also tagged: ${image.extraTags.map(code).join(', ')}`);
+  }
+  for (const image of report.images) {
     for (const warning of image.warnings) lines.push(`- ⚠️ ${code(image.id)}: ${mdCell(warning)}`);
   }
   for (const image of report.images) {

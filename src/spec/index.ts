@@ -12,7 +12,7 @@ import { validateDocument } from './validate.js';
 export { parseSpecText, readSpecFile, childPath, type SpecDocument, type NodeInfo } from './load.js';
 export { validateDocument } from './validate.js';
 export { orderImages } from './graph.js';
-export { schemaValidator, schemaDiagnostics, toJson, SCHEMA, type SpecMode } from './schema.js';
+export { schemaValidator, toJson, SCHEMA, type SpecMode } from './schema.js';
 export { repositoryRoot } from './root.js';
 export { displayValue } from './yaml11.js';
 

@@ -176,12 +176,6 @@ export interface SchemaProblems {
   refined: Diagnostic[];
 }
 
-/** Validate a document against the JSON Schema; every problem becomes a diagnostic at the offending node. */
-export function schemaDiagnostics(doc: SpecDocument, mode: SpecMode = 'strict'): Diagnostic[] {
-  const { reported, refined } = schemaProblems(doc, mode);
-  return [...reported, ...refined];
-}
-
 /**
  * Validate a document against the JSON Schema. In the `hash` mode, only what flytekit refuses; refined
  * errors (rules of the semantic checks) are strict-only.

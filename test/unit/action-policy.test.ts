@@ -7,7 +7,7 @@ import { labelsInput, listInput, readInputs } from '../../src/action/inputs.js';
 import { decidePush } from '../../src/action/push-policy.js';
 import { UserError } from '../../src/errors.js';
 
-const push: EventContext = { eventName: 'push', fromFork: false, serverUrl: 'https://github.com' };
+const push: EventContext = { eventName: 'push', fromFork: false };
 
 async function configDir(auths: Record<string, { auth: string }> = {}): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'imagespec-policy-'));

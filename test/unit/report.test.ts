@@ -31,6 +31,21 @@ function image(id: string, fields: Partial<ImageReport> = {}): ImageReport {
 }
 
 describe('action outputs', () => {
+  it('show the extra tags applied: one per line for the last image, a list per image in images', () => {
+    const tagged = image('app', {
+      built: true,
+      pushed: true,
+      extraTags: ['ghcr.io/acme/app:latest', 'ghcr.io/acme/app:v1'],
+    });
+    const out = actionOutputs([image('base'), tagged]);
+    expect(out['extra-tags']).toBe('ghcr.io/acme/app:latest\nghcr.io/acme/app:v1');
+    const all = JSON.parse(out.images ?? '[]') as Array<Record<string, unknown>>;
+    expect(all.map((i) => i['extra-tags'])).toEqual([[], ['ghcr.io/acme/app:latest', 'ghcr.io/acme/app:v1']]);
+    const md = summaryMarkdown({ images: [image('base'), tagged], notes: [] }, () => '');
+    expect(md).toContain('- `app` also tagged: `ghcr.io/acme/app:latest`, `ghcr.io/acme/app:v1`');
+    expect(md).not.toContain('`base` also tagged');
+  });
+
   it('describe the last image, with built true when any image was built', () => {
     const out = actionOutputs([
       image('base', { built: true, pushed: true, digest: 'sha256:aaa' }),
