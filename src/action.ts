@@ -9,6 +9,7 @@ import { UserError, errorMessage } from './errors.js';
 import { explainMarkdown } from './hash/index.js';
 import type { MountCacheRunner } from './mount-cache/run.js';
 import type { RecordStore } from './records/index.js';
+import type { BuildkitdConfig } from './buildkitd/config.js';
 import { actionOutputs } from './report/outputs.js';
 import { failureMarkdown, problemsMarkdown, summaryMarkdown } from './report/summary.js';
 import type { ImageReport, RunReport } from './report/types.js';
@@ -69,12 +70,29 @@ function recordStoreFor(): RecordStore | undefined {
   };
 }
 
-function settingsFrom(inputs: ActionInputs): RunSettings {
+/**
+ * The `buildkitd-config` / `buildkitd-config-inline` inputs merged with `insecure-registries`: the configuration
+ * of the builder the action creates, and the CAs its own registry checks trust. Read before anything runs, so a
+ * mistake stops the step at once; loaded only when one of the inputs is set.
+ */
+async function buildkitdFor(inputs: ActionInputs, workspace: string): Promise<BuildkitdConfig | undefined> {
+  if (!inputs.buildkitdConfig && !inputs.buildkitdConfigInline) return undefined;
+  const { loadBuildkitdConfig } = await import('./buildkitd/config.js');
+  return loadBuildkitdConfig({
+    ...(inputs.buildkitdConfig ? { file: inputs.buildkitdConfig } : {}),
+    ...(inputs.buildkitdConfigInline ? { inline: inputs.buildkitdConfigInline } : {}),
+    insecure: inputs.insecureRegistries,
+    baseDir: workspace,
+  });
+}
+
+async function settingsFrom(inputs: ActionInputs): Promise<RunSettings> {
   const event = readEvent();
   const credentials = { mask: (s: string) => core.setSecret(s) };
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const mountCache = mountCacheFor(inputs, event);
   const records = recordStoreFor();
+  const buildkitd = await buildkitdFor(inputs, workspace);
   return {
     specPath: resolve(workspace, inputs.spec),
     flavor: inputs.flavor,
@@ -95,8 +113,13 @@ function settingsFrom(inputs: ActionInputs): RunSettings {
       labels: inputs.labels,
       ...(inputs.builder ? { builder: inputs.builder } : {}),
       ...(inputs.githubToken ? { githubToken: inputs.githubToken } : {}),
+      ...(buildkitd ? { buildkitdConfig: buildkitd.toml } : {}),
     },
-    registryOptions: { ...credentials, insecure: inputs.insecureRegistries },
+    registryOptions: {
+      ...credentials,
+      insecure: inputs.insecureRegistries,
+      ...(buildkitd ? { ca: buildkitd.ca } : {}),
+    },
     visibility: inputs.githubToken ? { githubToken: inputs.githubToken } : {},
     log: actionLog,
     ...(mountCache ? { mountCache } : {}),
@@ -163,7 +186,7 @@ export async function runAction(): Promise<void> {
 
 /** `all`: the whole run in this job; `build`: one leg; `merge`: the content tags from the legs. */
 async function runMode(inputs: ActionInputs): Promise<RunReport> {
-  const settings = settingsFrom(inputs);
+  const settings = await settingsFrom(inputs);
   if (inputs.mode === 'build') {
     const { runLeg } = await import('./distribute/leg.js');
     return runLeg({ ...settings, images: inputs.images, platform: inputs.platform! });
@@ -177,7 +200,7 @@ async function runMode(inputs: ActionInputs): Promise<RunReport> {
 
 /** `mode: plan`: the matrices of a build spread over runners, as job outputs (see docs/action.md). */
 async function planMode(inputs: ActionInputs): Promise<void> {
-  const settings = settingsFrom(inputs);
+  const settings = await settingsFrom(inputs);
   const planned = await planTags(settings.specPath, {
     flavor: settings.flavor,
     withParents: true,

@@ -55,6 +55,10 @@ export interface ActionInputs {
   labels: Record<string, string>;
   summary: boolean;
   insecureRegistries: string[];
+  /** A buildkitd.toml for the builder the action creates (path relative to the workspace). */
+  buildkitdConfig?: string;
+  /** buildkitd.toml content, the same as `buildkitdConfig` written inline. */
+  buildkitdConfigInline?: string;
   mountCache: boolean;
   mountCacheBudget: number;
   mountCacheImage: string;
@@ -161,6 +165,8 @@ export function readInputs(read: Reader = (name) => core.getInput(name)): Action
     labels: labelsInput(read('labels')),
     summary: bool(read, 'summary', true),
     insecureRegistries: listInput(read('insecure-registries')),
+    buildkitdConfig: optional(read, 'buildkitd-config'),
+    buildkitdConfigInline: optional(read, 'buildkitd-config-inline'),
     mountCache: bool(read, 'mount-cache', true),
     mountCacheBudget: size(read, 'mount-cache-budget', '2GiB'),
     mountCacheImage: optional(read, 'mount-cache-image') ?? 'debian:bookworm-slim',

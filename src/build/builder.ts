@@ -103,27 +103,6 @@ export function canMultiPlatform(b: BuilderInfo): boolean {
 }
 
 /**
- * buildkitd.toml for the builder the action creates: each insecure registry (`host[:port]`, an `http://`
- * prefix allowed) is reached over plain HTTP and without TLS verification, as the registry client does.
- * Keys are written as TOML basic strings (JSON escaping is valid there), so an entry cannot add settings.
- */
-export function buildkitdConfig(insecure: readonly string[]): string {
-  const hosts = [
-    ...new Set(
-      insecure
-        .map((h) =>
-          h
-            .trim()
-            .replace(/^https?:\/\//i, '')
-            .replace(/\/+$/, ''),
-        )
-        .filter(Boolean),
-    ),
-  ];
-  return hosts.map((h) => `[registry.${JSON.stringify(h)}]\n  http = true\n  insecure = true\n`).join('\n');
-}
-
-/**
  * `docker buildx create` arguments for the action's docker-container builder: host networking so registries
  * on the runner's loopback interface are reachable from BuildKit, and the buildkitd config when there is one.
  */
@@ -143,8 +122,8 @@ export function createBuilderArgs(name: string, configFile?: string): string[] {
 }
 
 export interface CreateBuilderOptions {
-  /** Registries BuildKit reaches over plain HTTP (the `insecure-registries` input). */
-  insecure?: readonly string[];
+  /** buildkitd.toml content (src/buildkitd/config.ts: the user's configuration merged with the insecure registries). */
+  config?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -161,7 +140,7 @@ export async function removeBuilder(name: string, env?: NodeJS.ProcessEnv): Prom
 
 /** Creates a docker-container builder (not made current) and returns its name. */
 export async function createContainerBuilder(name: string, opts: CreateBuilderOptions = {}): Promise<string> {
-  const config = buildkitdConfig(opts.insecure ?? []);
+  const config = opts.config ?? '';
   const dir = config ? await mkdtemp(path.join(tmpdir(), 'imagespec-buildkitd-')) : undefined;
   try {
     const file = dir ? path.join(dir, 'buildkitd.toml') : undefined;
@@ -170,7 +149,7 @@ export async function createContainerBuilder(name: string, opts: CreateBuilderOp
     if (res.code !== 0) throw new Error(res.stderr.trim() || res.stdout.trim());
     return name;
   } finally {
-    // buildx copies the config into the builder when it creates it.
+    // buildx copies the config, and the CA and key files it names, into the builder when it creates it.
     if (dir) await rm(dir, { recursive: true, force: true });
   }
 }

@@ -22,6 +22,7 @@ import {
 import { ghaRuntimeProblem, planCache, type CachePlan } from './cache.js';
 import { writeContext } from './context-dir.js';
 import { docker, type DockerRun } from '../docker/cli.js';
+import { loadBuildkitdConfig } from '../buildkitd/config.js';
 import { tempDockerConfig } from '../docker/config.js';
 import { registriesOf } from '../registry/reference.js';
 import { dockerfileImages } from './image-refs.js';
@@ -128,14 +129,20 @@ export async function chooseBuilder(
   log: BuildLog,
 ): Promise<BuilderInfo> {
   const current = await inspectBuilder(opts.builder, env);
-  if (opts.builder) return current;
+  if (opts.builder) {
+    if (opts.buildkitdConfig) log.warning(configNotUsed(current));
+    return current;
+  }
   const multi = contexts.some((c) => c.platforms.length > 1);
   // No builder is created for a gha cache the runner does not offer: the cache would be dropped anyway.
   const wantsExport = opts.cache !== 'none' && !(opts.cache === 'gha' && ghaRuntimeProblem(env));
   const lacking =
     (multi && !canMultiPlatform(current) && 'multi-platform builds') ||
     (wantsExport && !canExportCache(current) && 'cache export');
-  if (!lacking) return current;
+  if (!lacking) {
+    if (opts.buildkitdConfig) log.warning(configNotUsed(current));
+    return current;
+  }
   // One builder of a fixed name, reused by later runs on the same machine (a self-hosted runner keeps its
   // cache there and does not collect a builder per run).
   const name = CONTAINER_BUILDER;
@@ -145,8 +152,19 @@ export async function chooseBuilder(
     `builder '${current.name}' (driver ${current.driver}) cannot do ${lacking}; ${reuse ? 'using' : 'creating docker-container'} builder '${name}'`,
   );
   try {
-    if (reuse) await startBuilder(name, env);
-    else await createContainerBuilder(name, { env, ...(opts.insecure ? { insecure: opts.insecure } : {}) });
+    if (reuse) {
+      if (opts.buildkitdConfig) {
+        log.warning(
+          `builder '${name}' exists and keeps the BuildKit configuration it was created with; to apply buildkitd-config, remove it (docker buildx rm ${name}) and run again`,
+        );
+      }
+      await startBuilder(name, env);
+    } else {
+      const config =
+        opts.buildkitdConfig ??
+        (await loadBuildkitdConfig({ insecure: opts.insecure ?? [], baseDir: process.cwd() })).toml;
+      await createContainerBuilder(name, { env, config });
+    }
     return await inspectBuilder(name, env);
   } catch (err) {
     // A builder that cannot start (its moby/buildkit image unreachable: Docker Hub rate limits, outages, offline
@@ -157,6 +175,15 @@ export async function chooseBuilder(
     );
     return current;
   }
+}
+
+/** Why the user's BuildKit configuration does not reach this build, and what to do instead. */
+function configNotUsed(b: BuilderInfo): string {
+  const how =
+    b.driver === 'docker'
+      ? "the docker driver uses the engine's registry settings: put a private CA in /etc/docker/certs.d/HOST:PORT/ca.crt on the runner, list plain-HTTP registries under insecure-registries in /etc/docker/daemon.json"
+      : 'give the same configuration to the tool that created it (docker/setup-buildx-action: buildkitd-config or buildkitd-config-inline)';
+  return `buildkitd-config applies only to the docker-container builder imagespec creates; this build uses builder '${b.name}' (driver ${b.driver}): ${how}`;
 }
 
 /** The last non-empty line of a docker error (BuildKit's boot log repeats the error on its last line). */

@@ -30,6 +30,11 @@ export interface BuildOptions {
    * docker-container builder the build creates when it needs one.
    */
   insecure?: readonly string[];
+  /**
+   * The user's BuildKit configuration (buildkitd.toml, already merged with `insecure` and with absolute file
+   * paths; src/buildkitd/config.ts) for the docker-container builder the build creates when it needs one.
+   */
+  buildkitdConfig?: string;
   env?: NodeJS.ProcessEnv;
   log?: BuildLog;
 }

@@ -36,7 +36,28 @@ export function parseSpecArgs<T extends ParseArgsOptionsConfig>(
 /** `--insecure-registry HOST[:PORT]`, repeatable: registries reached over plain HTTP (plan and build). */
 export const INSECURE_OPTION = {
   'insecure-registry': { type: 'string', multiple: true },
+  /** A buildkitd.toml: its `[registry."host"] ca` files are trusted by the registry checks (and given to a created builder). */
+  'buildkitd-config': { type: 'string' },
 } as const satisfies ParseArgsOptionsConfig;
+
+/**
+ * `--buildkitd-config FILE` merged with the insecure registries: the created builder's configuration and the
+ * CAs the registry checks trust (undefined without the option; loaded only then).
+ */
+export async function buildkitdOption(
+  values: { 'buildkitd-config'?: string },
+  insecure: readonly string[],
+): Promise<{ toml: string; ca: Record<string, string[]> } | undefined> {
+  const file = values['buildkitd-config'];
+  if (file === undefined) return undefined;
+  const { loadBuildkitdConfig } = await import('../buildkitd/config.js');
+  return loadBuildkitdConfig({
+    file,
+    insecure,
+    baseDir: process.cwd(),
+    names: { file: '--buildkitd-config', inline: '--buildkitd-config' },
+  });
+}
 
 /** The `--insecure-registry` values, checked: each names a host (with an optional port). */
 export function insecureRegistries(command: string, values: { 'insecure-registry'?: string[] }): string[] {
@@ -58,6 +79,8 @@ export interface HashArgs {
   registry?: string;
   /** `--insecure-registry` values (only for commands that talk to registries). */
   insecure?: string[];
+  /** `--buildkitd-config FILE` (only for commands that talk to registries). */
+  buildkitdConfig?: string;
 }
 
 /**
@@ -72,7 +95,11 @@ export function parseHashArgs(
 ): HashArgs {
   const { spec, flavor, values } = parseSpecArgs(command, args, usage, withInsecure ? INSECURE_OPTION : {});
   const out: HashArgs = { spec, flavor };
-  if (withInsecure) out.insecure = insecureRegistries(command, values as { 'insecure-registry'?: string[] });
+  if (withInsecure) {
+    out.insecure = insecureRegistries(command, values as { 'insecure-registry'?: string[] });
+    const file = (values as { 'buildkitd-config'?: string })['buildkitd-config'];
+    if (file !== undefined) out.buildkitdConfig = file;
+  }
   if (values.image !== undefined) out.image = values.image;
   if (values.registry !== undefined) {
     if (values.registry === '')

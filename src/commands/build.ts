@@ -3,7 +3,7 @@ import { parseCacheBackend, parseOnUnknown, parseProvenance } from '../choices.j
 import { UserError } from '../errors.js';
 import { runLeg } from '../distribute/leg.js';
 import { run, type RunSettings } from '../run.js';
-import { INSECURE_OPTION, insecureRegistries, parseSpecArgs } from './args.js';
+import { INSECURE_OPTION, buildkitdOption, insecureRegistries, parseSpecArgs } from './args.js';
 import type { Command } from './command.js';
 
 const USAGE =
@@ -35,6 +35,9 @@ export const build: Command = {
     "  --registry R             use R instead of the spec's registry",
     '  --insecure-registry HOST[:PORT]  reach this registry over plain HTTP, also from the docker-container',
     '                           builder created for the build (repeatable)',
+    '  --buildkitd-config FILE  BuildKit configuration (buildkitd.toml) for the docker-container builder created',
+    '                           for the build (CA files it names are copied in); its [registry."HOST"] ca files',
+    '                           are also trusted by the registry checks',
     '  --cache gha|registry|local|none   build cache backend (default gha: needs the GitHub Actions runtime;',
     '                           falls back to none with a warning elsewhere)',
     '  --cache-dir DIR          directory for --cache local',
@@ -70,6 +73,7 @@ export const build: Command = {
     const provenance = parseProvenance('build: --provenance', v.provenance);
     if (v.push && v['no-push']) throw new UserError('build: give --push or --no-push, not both');
     const insecure = insecureRegistries('build', v);
+    const buildkitd = await buildkitdOption(v, insecure);
     const onUnknown = parseOnUnknown('build: --on-unknown', v['on-unknown']);
 
     const platforms = v.platforms
@@ -96,8 +100,12 @@ export const build: Command = {
         ...(v.network ? { network: v.network } : {}),
         provenance,
         ...(v.sbom ? { sbom: true } : {}),
+        ...(buildkitd ? { buildkitdConfig: buildkitd.toml } : {}),
       },
-      registryOptions: insecure.length > 0 ? { insecure } : {},
+      registryOptions: {
+        ...(insecure.length > 0 ? { insecure } : {}),
+        ...(buildkitd ? { ca: buildkitd.ca } : {}),
+      },
       visibility: false,
       log: stderrLog,
     };

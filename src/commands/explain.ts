@@ -4,7 +4,7 @@ import { explainText } from '../hash/index.js';
 import { RECORD_LABEL, explainRecord, parseRecord } from '../hash/record.js';
 import { UserError, errorMessage } from '../errors.js';
 import type { PlannedImage } from '../spec/types.js';
-import { INSECURE_OPTION, insecureRegistries, parseSpecArgs } from './args.js';
+import { INSECURE_OPTION, buildkitdOption, insecureRegistries, parseSpecArgs } from './args.js';
 import type { Command } from './command.js';
 
 const USAGE =
@@ -14,7 +14,7 @@ const USAGE =
 async function against(
   planned: PlannedImage[],
   reference: string,
-  opts: { json: boolean; insecure: string[] },
+  opts: { json: boolean; insecure: string[]; ca?: Record<string, string[]> },
 ): Promise<number> {
   if (planned.length !== 1) {
     const ids = planned.map((p) => p.spec.id).join(', ');
@@ -26,7 +26,10 @@ async function against(
     import('../registry/client.js'),
     import('../registry/labels.js'),
   ]);
-  const client = new RegistryClient(opts.insecure.length > 0 ? { insecure: opts.insecure } : {});
+  const client = new RegistryClient({
+    ...(opts.insecure.length > 0 ? { insecure: opts.insecure } : {}),
+    ...(opts.ca ? { ca: opts.ca } : {}),
+  });
   let labels: Record<string, string>;
   try {
     labels = await readLabels(client, reference, image.platforms[0]);
@@ -98,7 +101,12 @@ export const explain: Command = {
     });
     if (v.against !== undefined) {
       const insecure = insecureRegistries('explain', values as { 'insecure-registry'?: string[] });
-      return against(selected, v.against, { json: v.json === true, insecure });
+      const buildkitd = await buildkitdOption(values as { 'buildkitd-config'?: string }, insecure);
+      return against(selected, v.against, {
+        json: v.json === true,
+        insecure,
+        ...(buildkitd ? { ca: buildkitd.ca } : {}),
+      });
     }
     process.stdout.write(explainText(selected));
     return 0;

@@ -4,7 +4,13 @@ import { planOutputs } from '../distribute/matrix.js';
 import { UserError } from '../errors.js';
 import { planStage, type PlanEntry } from '../pipeline.js';
 import { parseOnUnknown } from '../choices.js';
-import { INSECURE_OPTION, insecureRegistries, parseHashArgs, parseSpecArgs } from './args.js';
+import {
+  INSECURE_OPTION,
+  buildkitdOption,
+  insecureRegistries,
+  parseHashArgs,
+  parseSpecArgs,
+} from './args.js';
 import type { Command } from './command.js';
 
 const USAGE =
@@ -55,6 +61,8 @@ export const plan: Command = {
     "  --registry R            use R instead of the spec's registry",
     '  --insecure-registry HOST[:PORT]  reach this registry over plain HTTP (repeatable; loopback',
     '                          registries use plain HTTP anyway)',
+    '  --buildkitd-config FILE BuildKit configuration: registries with [registry."HOST"] ca = [FILE] are',
+    '                          reached over HTTPS trusting that CA (also on loopback)',
     '',
     'With --matrix, prints the work for a build spread over many runners instead (see "Many images, many',
     'platforms" in the README): {"layers": [{"include": [LEG, ...]}, ...], "merge": [[ID, ...], ...], "legs": N,',
@@ -70,11 +78,17 @@ export const plan: Command = {
   async run(args: string[]): Promise<number> {
     if (args.includes('--matrix')) return runMatrix(args.filter((a) => a !== '--matrix'));
     const opts = parseHashArgs('plan', args, USAGE, true);
+    const buildkitd = await buildkitdOption(
+      { 'buildkitd-config': opts.buildkitdConfig },
+      opts.insecure ?? [],
+    );
     const entries = await planStage(opts.spec, {
       flavor: opts.flavor,
       ...(opts.registry ? { registry: opts.registry } : {}),
       ...(opts.image ? { image: opts.image } : {}),
-      ...(opts.insecure?.length ? { registryOptions: { insecure: opts.insecure } } : {}),
+      ...(opts.insecure?.length || buildkitd
+        ? { registryOptions: { insecure: opts.insecure ?? [], ...(buildkitd ? { ca: buildkitd.ca } : {}) } }
+        : {}),
     });
     process.stdout.write(`${JSON.stringify(entries.map(planLine), null, 2)}\n`);
     return 0;

@@ -12,13 +12,19 @@ import {
   type CredentialOptions,
   type Credentials,
 } from './credentials.js';
-import { httpExchange, type ReplyHeaders } from './http.js';
-import { registryBaseUrl, type ImageReference } from './reference.js';
+import { httpExchange, type HttpReply, type ReplyHeaders } from './http.js';
+import { apiHost, registryBaseUrl, type ImageReference } from './reference.js';
 import { DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, retrying, type RetryPolicy } from './retry.js';
 
 export interface RegistryOptions extends CredentialOptions {
   /** Registries reached over plain HTTP besides loopback ones (host[:port]). */
   insecure?: readonly string[];
+  /**
+   * Private certificate authorities (PEM) per registry host (`host[:port]`), from the BuildKit configuration
+   * (`[registry."host"] ca = [...]`). Such a host is reached over HTTPS, even on loopback, trusting these CAs
+   * besides the system's.
+   */
+  ca?: Readonly<Record<string, readonly string[]>>;
   retry?: Partial<RetryPolicy>;
   userAgent?: string;
 }
@@ -80,7 +86,14 @@ export class RegistryClient {
   }
 
   baseUrl(ref: ImageReference): string {
+    if (this.caFor(ref.domain)) return `https://${apiHost(ref.domain)}`;
     return registryBaseUrl(ref.domain, this.opts.insecure);
+  }
+
+  /** The private CAs configured for a registry host, if any. */
+  private caFor(host: string): readonly string[] | undefined {
+    const list = this.opts.ca?.[host] ?? this.opts.ca?.[host.toLowerCase()];
+    return list && list.length > 0 ? list : undefined;
   }
 
   /** Credentials for a registry, looked up once per client. */
@@ -241,12 +254,20 @@ export class RegistryClient {
     const result = await retrying<RawReply>(this.policy, req.deadline, async (remaining) => {
       const timeout = Math.min(this.policy.requestTimeoutMs, remaining);
       try {
+        const ca = url.startsWith('https:') ? this.caFor(new URL(url).host) : undefined;
         const res = await httpExchange(url, {
+          ...(ca ? { ca } : {}),
           method,
           headers,
           ...(body !== undefined ? { body } : {}),
           timeoutMs: timeout,
         });
+        if (speaksHttps(url, res)) {
+          throw new RegistryFailure(
+            `${new URL(url).host} serves HTTPS, but it was asked over plain HTTP (loopback registries are, unless a CA is configured for them); ${caAdvice(new URL(url).host)}`,
+            'network',
+          );
+        }
         if (isRetryableStatus(res.status)) {
           lastCause = 'server';
           const waitMs =
@@ -257,6 +278,7 @@ export class RegistryClient {
         }
         return { done: { status: res.status, headers: res.headers, body: res.body } };
       } catch (err) {
+        if (err instanceof RegistryFailure) throw err;
         const problem = describeNetworkError(err, url, timeout);
         lastCause = problem.cause;
         if (!problem.retry) throw new RegistryFailure(problem.message, problem.cause);
@@ -266,6 +288,25 @@ export class RegistryClient {
     if (!result.ok) throw new RegistryFailure(result.reason, lastCause);
     return result.value;
   }
+}
+
+/** How to trust a registry's private CA: the fix named in TLS errors. */
+export function caAdvice(host: string): string {
+  return `if it uses a private certificate authority, give its CA to imagespec: the buildkitd-config (or buildkitd-config-inline) input, or --buildkitd-config FILE, with [registry."${host}"] ca = ["path/to/ca.pem"]`;
+}
+
+/**
+ * An HTTPS server asked over plain HTTP: Go's TLS server answers a bare `400` ("Client sent an HTTP request to
+ * an HTTPS server"), without the headers every registry sends.
+ */
+function speaksHttps(url: string, res: HttpReply): boolean {
+  if (!url.startsWith('http:') || res.status !== 400) return false;
+  if (res.body.includes('HTTP request to an HTTPS server')) return true;
+  return (
+    res.body === '' &&
+    res.headers.get('docker-distribution-api-version') === null &&
+    res.headers.get('content-type') === null
+  );
 }
 
 function authWords(creds: Credentials | undefined): Pick<RegistryReply, 'auth' | 'authenticated'> {
@@ -312,12 +353,18 @@ function describeNetworkError(
       return { message: `no answer from ${host} in time`, cause: 'timeout', retry: true };
     case 'EPROTO':
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
-    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'CERT_HAS_EXPIRED':
       return {
         message: `TLS with ${host} failed (${code}); if the registry serves plain HTTP, list it in insecure-registries`,
+        cause: 'network',
+        retry: false,
+      };
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return {
+        message: `TLS with ${host} failed (${code}): its certificate is not signed by a CA this runner trusts; ${caAdvice(host)}`,
         cause: 'network',
         retry: false,
       };

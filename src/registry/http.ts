@@ -28,6 +28,8 @@ export interface HttpRequest {
   body?: string;
   /** The whole exchange, redirects and body included, is aborted after this long (an `AbortError`). */
   timeoutMs: number;
+  /** Private certificate authorities (PEM) trusted for HTTPS besides the system's. */
+  ca?: readonly string[];
 }
 
 const MAX_REDIRECTS = 20;
@@ -48,10 +50,15 @@ async function once(url: URL, req: HttpRequest, signal: AbortSignal): Promise<In
   const { request: send } = (
     url.protocol === 'https:' ? await import('node:https') : await import('node:http')
   ).default;
+  // Only for a registry with a private CA: the system's CAs and those (node:tls loaded then).
+  const ca =
+    req.ca && url.protocol === 'https:'
+      ? { ca: [...(await import('node:tls')).default.rootCertificates, ...req.ca] }
+      : {};
   return new Promise((resolve, reject) => {
     const headers = { ...req.headers };
     if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
-    const r = send(url, { method: req.method, headers, signal }, resolve);
+    const r = send(url, { method: req.method, headers, signal, ...ca }, resolve);
     r.on('error', reject);
     r.end(req.body);
   });

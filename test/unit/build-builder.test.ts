@@ -1,41 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  buildkitdConfig,
   canExportCache,
   canMultiPlatform,
   createBuilderArgs,
   type BuilderInfo,
 } from '../../src/build/builder.js';
-
-describe('buildkitdConfig', () => {
-  it('marks each insecure registry as plain HTTP without TLS verification', () => {
-    expect(
-      buildkitdConfig(['localhost:5000', 'http://registry.internal:8080/', 'registry.internal:8080']),
-    ).toBe(
-      [
-        '[registry."localhost:5000"]',
-        '  http = true',
-        '  insecure = true',
-        '',
-        '[registry."registry.internal:8080"]',
-        '  http = true',
-        '  insecure = true',
-        '',
-      ].join('\n'),
-    );
-  });
-
-  it('is empty without insecure registries', () => {
-    expect(buildkitdConfig([])).toBe('');
-    expect(buildkitdConfig([' '])).toBe('');
-  });
-
-  it('keeps an entry inside its quoted key', () => {
-    const toml = buildkitdConfig(['evil"]\n[worker.oci]\n  enabled = false']);
-    expect(toml.split('\n')[0]).toBe('[registry."evil\\"]\\n[worker.oci]\\n  enabled = false"]');
-    expect(toml.split('\n')).toHaveLength(4);
-  });
-});
 
 describe('createBuilderArgs', () => {
   it('creates a docker-container builder on the host network with the buildkitd config', () => {
