@@ -1,3 +1,0 @@
-import { createRequire as __imagespecCreateRequire } from 'node:module'; const require = __imagespecCreateRequire(import.meta.url);
-import{BuildFailure,CONTAINER_BUILDER,ProgressParser,attestationArgs,buildArgs,buildImage,cacheScope,chooseBuilder,ghaProblem,planCache,stderrLog}from"./chunk-T3KXRH4Q.js";import"./chunk-I7DFWOL7.js";import"./chunk-55KISGC5.js";import"./chunk-ZKGQTJVJ.js";import"./chunk-BRMJPXO5.js";import"./chunk-4KNPMWFY.js";import"./chunk-UJNUNUWF.js";import"./chunk-HCRVOQTG.js";import"./chunk-D2P7VZKS.js";export{BuildFailure,CONTAINER_BUILDER,ProgressParser,attestationArgs,buildArgs,buildImage,cacheScope,chooseBuilder,ghaProblem,planCache,stderrLog};
-//# sourceMappingURL=build-YZL56MWB.js.map

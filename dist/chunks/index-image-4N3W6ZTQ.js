@@ -1,3 +1,0 @@
-import { createRequire as __imagespecCreateRequire } from 'node:module'; const require = __imagespecCreateRequire(import.meta.url);
-import{tempDockerConfig}from"./chunk-I7DFWOL7.js";import{docker,lastLines}from"./chunk-55KISGC5.js";import"./chunk-BRMJPXO5.js";import{registriesOf}from"./chunk-4KNPMWFY.js";import"./chunk-HCRVOQTG.js";import"./chunk-D2P7VZKS.js";async function createIndex(tag,sources,opts){let config=await tempDockerConfig(registriesOf([tag,...sources]),opts);try{let result=await docker(["buildx","imagetools","create","--tag",tag,...sources],{env:config.env});if(result.code!==0)throw new Error(lastLines(result.stderr,5))}finally{await config.cleanup()}}export{createIndex};
-//# sourceMappingURL=index-image-4N3W6ZTQ.js.map
