@@ -32,7 +32,7 @@ export const merge: Command = {
     '',
     'Options:',
     '  --flavor generic|flyte   generic (default) or flyte, as for the plan',
-    '  --image NAME[,NAME...]   only these images',
+    '  --image NAME[,NAME...]   only these images and the images they build on',
     "  --platforms P,...        replace every image's platforms (and so its tag), as the plan did",
     "  --registry R             use R instead of the spec's registry",
     '  --insecure-registry HOST[:PORT]  reach this registry over plain HTTP (repeatable)',

@@ -99,7 +99,10 @@ export async function platformDigests(
   return out;
 }
 
-/** The selected images in build order (all when none are named). */
+/**
+ * The selected images and the images they build on, in build order (all when none are named): as with the
+ * `image` input of a one-job run, a child's report comes with its parents'.
+ */
 function select(all: readonly PlannedImage[], ids: readonly string[]): PlannedImage[] {
   if (ids.length === 0) return [...all];
   const known = new Set(all.map((p) => p.spec.id));
@@ -109,7 +112,18 @@ function select(all: readonly PlannedImage[], ids: readonly string[]): PlannedIm
       `image ${unknown.join(', ')}: no such image in the spec file; it has: ${[...known].join(', ')}`,
     );
   }
-  return all.filter((p) => ids.includes(p.spec.id));
+  const byId = new Map(all.map((p) => [p.spec.id, p]));
+  const wanted = new Set<string>();
+  for (const id of ids) {
+    for (
+      let cur = byId.get(id);
+      cur && !wanted.has(cur.spec.id);
+      cur = byId.get(cur.spec.base_image_of ?? '')
+    ) {
+      wanted.add(cur.spec.id);
+    }
+  }
+  return all.filter((p) => wanted.has(p.spec.id));
 }
 
 async function merge(
