@@ -24,7 +24,7 @@ import type { Flavor, OnUnknown } from './choices.js';
 import { decideImage, type DecisionSettings } from './decide.js';
 import type { PlannedImage } from './spec/types.js';
 import type { MountCacheRunner } from './mount-cache/run.js';
-import { explainRecord } from './hash/record.js';
+import { explainRecordWithSums } from './hash/record.js';
 import { reasonLine, rebuildReason, withRecordLabel, type RecordStore } from './records/index.js';
 
 export interface RunSettings {
@@ -218,7 +218,7 @@ export async function buildAll(
     const report = reports.find((r) => r.id === ctx.planned.spec.id)!;
     const started = performance.now();
     if (await pushedMeanwhile(run.client, ctx.planned, report, run.push.push && !settings.force)) continue;
-    const record = explainRecord(ctx.planned);
+    const record = await explainRecordWithSums(ctx.planned);
     if (settings.records) {
       const why = await rebuildReason(settings.records, ctx.planned, record);
       if (why.warning) {

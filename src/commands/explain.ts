@@ -1,7 +1,7 @@
 import { planTags } from '../pipeline.js';
 import { changesJson, changesText, diffRecords } from '../hash/changes.js';
 import { explainText } from '../hash/index.js';
-import { RECORD_LABEL, explainRecord, parseRecord } from '../hash/record.js';
+import { RECORD_LABEL, explainRecordWithSums, parseRecord } from '../hash/record.js';
 import { UserError, errorMessage } from '../errors.js';
 import type { PlannedImage } from '../spec/types.js';
 import { INSECURE_OPTION, buildkitdOption, insecureRegistries, parseSpecArgs } from './args.js';
@@ -48,7 +48,7 @@ async function against(
     }
     return 0;
   }
-  const changes = diffRecords(previous, explainRecord(image));
+  const changes = diffRecords(previous, await explainRecordWithSums(image));
   if (opts.json) {
     process.stdout.write(`${changesJson(changes)}\n`);
     return 0;

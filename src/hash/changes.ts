@@ -70,13 +70,7 @@ function repoAndTag(ref: string): { repo: string; tag: string } | undefined {
 function describe(field: string, b: RecordField | undefined, a: RecordField | undefined): string {
   if (!b) return `${field}: set to ${a!.items ? a!.items.join(', ') : plain(a!.value)}`;
   if (!a) return `${field}: removed (was ${b.items ? b.items.join(', ') : plain(b.value)})`;
-  if (a.kind === 'digest' || b.kind === 'digest') {
-    const complete = (f: RecordField): f is RecordField & { files: string[] } =>
-      f.files !== undefined && f.files.length < FILES_LIMIT;
-    const sameFiles =
-      !complete(a) || !complete(b) || minus(a.files, b.files).length + minus(b.files, a.files).length === 0;
-    return `${field}: content changed${sameFiles ? '' : ` (files: ${listText(b.files!, a.files!)})`}`;
-  }
+  if (a.kind === 'digest' || b.kind === 'digest') return `${field}: ${filesText(field, b, a)}`;
   if (a.items && b.items) return `${field}: ${listText(b.items, a.items)}`;
   if (field === 'base_image') {
     const pb = repoAndTag(plain(b.value));
@@ -84,6 +78,29 @@ function describe(field: string, b: RecordField | undefined, a: RecordField | un
     if (pb && pa && pb.repo === pa.repo) return `${field}: tag changed (${pb.tag} → ${pa.tag})`;
   }
   return `${field}: ${plain(b.value)} → ${plain(a.value)}`;
+}
+
+/** Fields whose digest stands for many files: a change is told file by file when both records can. */
+const TREE_FIELDS = new Set(['copy', 'source_root', 'build_context']);
+
+/** What changed in a file input: which files, when both records list them with their digests. */
+function filesText(field: string, b: RecordField, a: RecordField): string {
+  const complete = (f: RecordField): f is RecordField & { files: string[] } =>
+    f.files !== undefined && f.files.length < FILES_LIMIT;
+  if (!complete(a) || !complete(b)) return 'content changed';
+  const added = minus(a.files, b.files);
+  const removed = minus(b.files, a.files);
+  const parts: string[] = [];
+  if (TREE_FIELDS.has(field) && a.sums && b.sums) {
+    const before = new Map(b.files.map((f, i) => [f, b.sums![i]]));
+    const changed = a.files.filter((f, i) => before.has(f) && before.get(f) !== a.sums![i]);
+    if (changed.length > 0) {
+      const names = changed.slice(0, SHOWN_ITEMS).join(', ') + (changed.length > SHOWN_ITEMS ? ', …' : '');
+      parts.push(`${changed.length} file${changed.length === 1 ? '' : 's'} changed (${names})`);
+    }
+  }
+  parts.push(...shown('+', added), ...shown('−', removed));
+  return parts.length > 0 ? parts.join(', ') : 'content changed';
 }
 
 /** The fields whose hashed value differs, in the new record's order, then the fields no longer set. */

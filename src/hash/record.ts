@@ -10,6 +10,8 @@
  * (RECORD_MAX_BYTES): file lists go first, then long values are replaced by their digests.
  */
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Flavor, PlannedImage, PyValue } from '../spec/types.js';
 import { pyRepr } from './pyrepr.js';
 
@@ -33,6 +35,8 @@ export interface RecordField {
   items?: string[];
   /** The files behind a digest, relative to the spec directory (bounded). */
   files?: string[];
+  /** SHA-256 (12 hex) of each file's bytes, in `files` order: only when the list is complete. */
+  sums?: string[];
 }
 
 export interface ExplainRecord {
@@ -98,6 +102,33 @@ export function explainRecord(p: PlannedImage): ExplainRecord {
   return { v: RECORD_VERSION, image: p.spec.id, reference: p.reference, flavor: p.flavor, fields };
 }
 
+/**
+ * The record of a planned image with each file's own digest added to the file inputs whose list is complete
+ * (at most FILES_LIMIT files), so a comparison can say which files changed. Read at build time only.
+ */
+export async function explainRecordWithSums(p: PlannedImage): Promise<ExplainRecord> {
+  const record = explainRecord(p);
+  await Promise.all(
+    record.fields.map(async (field) => {
+      const all = p.inputs.find((i) => i.field === field.field)?.files;
+      if (field.kind !== 'digest' || !all || all.length === 0 || all.length > FILES_LIMIT) return;
+      try {
+        field.sums = await Promise.all(
+          all.map(async (f) =>
+            createHash('sha256')
+              .update(await readFile(path.resolve(p.spec.dir, f)))
+              .digest('hex')
+              .slice(0, 12),
+          ),
+        );
+      } catch {
+        // A file that cannot be read again (a directory entry, a race): the field compares by digest alone.
+      }
+    }),
+  );
+  return record;
+}
+
 /** The record as JSON, at most RECORD_MAX_BYTES long: file lists, then long values, give way first. */
 export function serializeRecord(record: ExplainRecord): string {
   let text = JSON.stringify(record);
@@ -105,7 +136,7 @@ export function serializeRecord(record: ExplainRecord): string {
   const smaller: ExplainRecord = {
     ...record,
     truncated: true,
-    fields: record.fields.map(({ files: _files, ...f }) => f),
+    fields: record.fields.map(({ files: _files, sums: _sums, ...f }) => f),
   };
   text = JSON.stringify(smaller);
   if (Buffer.byteLength(text) <= RECORD_MAX_BYTES) return text;
@@ -152,6 +183,7 @@ export function parseRecord(text: string | undefined): ExplainRecord | undefined
     };
     if (isStringArray(g.items)) field.items = g.items;
     if (isStringArray(g.files)) field.files = g.files;
+    if (isStringArray(g.sums) && g.sums.length === field.files?.length) field.sums = g.sums;
     fields.push(field);
   }
   return {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { changesJson, changesMarkdown, diffRecords } from '../../src/hash/change
 import {
   RECORD_MAX_BYTES,
   explainRecord,
+  explainRecordWithSums,
   parseRecord,
   redact,
   serializeRecord,
@@ -116,6 +117,30 @@ describe('changes between records', () => {
       'base_image: tag changed (1 → 2)',
       'commands: removed (was echo hi)',
     ]);
+  });
+
+  it('copy: which files changed, were added and removed, each compared by its own digest', async () => {
+    const data = path.join(dir, 'data');
+    await rm(data, { recursive: true, force: true });
+    await mkdir(data);
+    for (const f of ['a.csv', 'b.csv', 'c.csv', 'd.csv', 'old.csv'])
+      await writeFile(path.join(data, f), `${f}\n`);
+    const spec = `name: app\nregistry: ghcr.io/acme\ncopy: [data]\n`;
+    await writeFile(path.join(dir, 'imagespec.yaml'), spec);
+    const plan = async () =>
+      explainRecordWithSums(
+        (await planTags(path.join(dir, 'imagespec.yaml'), { flavor: 'generic', mode: 'hash' }))[0]!,
+      );
+    const before = await plan();
+    for (const f of ['a.csv', 'b.csv', 'c.csv']) await writeFile(path.join(data, f), `${f} v2\n`);
+    await rm(path.join(data, 'old.csv'));
+    await writeFile(path.join(data, 'new.csv'), 'new\n');
+    const after = await plan();
+    expect(diffRecords(before, after).map((c) => c.text)).toEqual([
+      'copy: 3 files changed (data/a.csv, data/b.csv, data/c.csv), + data/new.csv, − data/old.csv',
+    ]);
+    // The same record read back from its label compares the same way.
+    expect(diffRecords(parseRecord(serializeRecord(before))!, after)).toEqual(diffRecords(before, after));
   });
 
   it('the flyte flavor records what flytekit hashes', async () => {
