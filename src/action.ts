@@ -15,6 +15,7 @@ import { failureMarkdown, problemsMarkdown, summaryMarkdown } from './report/sum
 import type { ImageReport, RunReport } from './report/types.js';
 import { RunFailure, run, runContext, type RunSettings } from './run.js';
 import { annotate } from './spec/annotate.js';
+import { specInWorkspace } from './spec/inputs.js';
 import { matrixPlan, planOutputs } from './distribute/matrix.js';
 import { checkImages } from './distribute/plan.js';
 import { planTags } from './pipeline.js';
@@ -157,6 +158,7 @@ export async function runAction(): Promise<void> {
   let inputs: ActionInputs;
   try {
     inputs = readInputs();
+    await specInWorkspace(process.env.GITHUB_WORKSPACE ?? process.cwd(), inputs.spec);
   } catch (err) {
     core.setFailed(errorMessage(err));
     return;

@@ -13,6 +13,8 @@ import {
   type Provenance,
 } from '../choices.js';
 import { DEFAULT_RUNNERS, parseRunners, type RunnerMap } from '../distribute/runners.js';
+import { excerpt } from '../spec/excerpt.js';
+import { extraTagProblem, labelProblem, platformsProblem, registryHostProblem } from '../spec/inputs.js';
 import { userRecord } from '../util/record.js';
 
 export type PushMode = 'auto' | 'true' | 'false';
@@ -104,10 +106,34 @@ export function labelsInput(text: string): Record<string, string> {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
-    if (eq <= 0) throw new UserError(`input 'labels' has the line '${line}'; write one key=value per line`);
-    labels[line.slice(0, eq).trim()] = line.slice(eq + 1);
+    if (eq <= 0)
+      throw new UserError(`input 'labels' has the line ${excerpt(line)}; write one key=value per line`);
+    const key = line.slice(0, eq).trim();
+    const value = line.slice(eq + 1);
+    const problem = labelProblem(key, value);
+    if (problem) throw new UserError(`input 'labels': ${problem}`);
+    labels[key] = value;
   }
   return labels;
+}
+
+/** A list input whose every item passes `check` (a rule shared with the spec), else a UserError naming the input. */
+function checkedList(read: Reader, name: string, check: (item: string) => string | undefined): string[] {
+  const items = listInput(read(name));
+  for (const item of items) {
+    const problem = check(item);
+    if (problem) throw new UserError(`input '${name}': ${problem}`);
+  }
+  return items;
+}
+
+/** The `platforms` input, with the spec's `platform` rules. */
+export function platformsInput(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const list = listInput(text);
+  const problem = platformsProblem(list);
+  if (problem) throw new UserError(`input 'platforms' ${problem}`);
+  return list;
 }
 
 export function readInputs(read: Reader = (name) => core.getInput(name)): ActionInputs {
@@ -128,8 +154,11 @@ export function readInputs(read: Reader = (name) => core.getInput(name)): Action
       "mode 'build' builds one leg: set 'image' and 'platform' (from the plan's matrix: matrix.image, matrix.platform)",
     );
   }
-  if (platform && !/^[A-Za-z0-9_]+\/[A-Za-z0-9_]+(\/[A-Za-z0-9_]+)?$/.test(platform)) {
-    throw new UserError(`input 'platform' is '${platform}'; write one platform such as linux/arm64`);
+  const platformCheck = platform === undefined ? undefined : platformsProblem([platform]);
+  if (platformCheck || platform?.includes(',')) {
+    throw new UserError(
+      `input 'platform' ${platformCheck ?? `is ${excerpt(platform!)}`}; write one platform such as linux/arm64`,
+    );
   }
   const layers = optional(read, 'max-layers');
   const maxLayers = layers === undefined ? undefined : Number(layers);
@@ -152,7 +181,7 @@ export function readInputs(read: Reader = (name) => core.getInput(name)): Action
     force: bool(read, 'force', false),
     onUnknown: parseOnUnknown("input 'on-unknown'", read('on-unknown')),
     requirePublic: bool(read, 'require-public', false),
-    platforms: platforms ? listInput(platforms) : undefined,
+    platforms: platformsInput(platforms),
     cache: parseCacheBackend("input 'cache'", read('cache')),
     cacheScope: optional(read, 'cache-scope') ?? 'imagespec',
     builder: optional(read, 'builder'),
@@ -161,10 +190,10 @@ export function readInputs(read: Reader = (name) => core.getInput(name)): Action
     githubToken,
     provenance: parseProvenance("input 'provenance'", read('provenance')),
     sbom: bool(read, 'sbom', false),
-    extraTags: listInput(read('extra-tags')),
+    extraTags: checkedList(read, 'extra-tags', extraTagProblem),
     labels: labelsInput(read('labels')),
     summary: bool(read, 'summary', true),
-    insecureRegistries: listInput(read('insecure-registries')),
+    insecureRegistries: checkedList(read, 'insecure-registries', registryHostProblem),
     buildkitdConfig: optional(read, 'buildkitd-config'),
     buildkitdConfigInline: optional(read, 'buildkitd-config-inline'),
     mountCache: bool(read, 'mount-cache', true),
