@@ -3,7 +3,7 @@ import { parseOnUnknown } from '../choices.js';
 import { runMerge } from '../distribute/merge.js';
 import type { RunReport } from '../report/types.js';
 import { RunFailure } from '../run.js';
-import { INSECURE_OPTION, insecureRegistries, parseSpecArgs } from './args.js';
+import { INSECURE_OPTION, buildkitdOption, insecureRegistries, parseSpecArgs } from './args.js';
 import type { Command } from './command.js';
 
 const USAGE =
@@ -36,6 +36,7 @@ export const merge: Command = {
     "  --platforms P,...        replace every image's platforms (and so its tag), as the plan did",
     "  --registry R             use R instead of the spec's registry",
     '  --insecure-registry HOST[:PORT]  reach this registry over plain HTTP (repeatable)',
+    '  --buildkitd-config FILE  registries with [registry."HOST"] ca = [FILE] are reached over HTTPS trusting that CA',
     '  --on-unknown fail|build|skip  when the registry cannot answer (default fail)',
   ].join('\n'),
   async run(args: string[]): Promise<number> {
@@ -49,6 +50,7 @@ export const merge: Command = {
       ...INSECURE_OPTION,
     });
     const insecure = insecureRegistries('merge', v);
+    const buildkitd = await buildkitdOption(v, insecure);
     const list = (text: string | undefined) =>
       (text ?? '')
         .split(',')
@@ -69,7 +71,7 @@ export const merge: Command = {
           onUnknown: parseOnUnknown('merge: --on-unknown', v['on-unknown']),
           requirePublic: false,
           extraTags: [],
-          registryOptions: insecure.length > 0 ? { insecure } : {},
+          registryOptions: { insecure, ...(buildkitd ? { ca: buildkitd.ca } : {}) },
           visibility: false,
           log: stderrLog,
         }),

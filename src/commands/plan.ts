@@ -108,6 +108,7 @@ async function runMatrix(args: string[]): Promise<number> {
     ...INSECURE_OPTION,
   });
   const insecure = insecureRegistries('plan', v);
+  const buildkitd = await buildkitdOption(v, insecure);
   const { registry, image } = v;
   if (registry === '') throw new UserError('plan: --registry needs a value, e.g. --registry ghcr.io/acme');
   const maxLayers = v['max-layers'] === undefined ? undefined : positiveInt(v['max-layers']);
@@ -123,7 +124,7 @@ async function runMatrix(args: string[]): Promise<number> {
     runners: parseRunners(v.runners ?? DEFAULT_RUNNERS),
     onUnknown: parseOnUnknown('plan: --on-unknown', v['on-unknown']),
     ...(maxLayers !== undefined ? { maxLayers } : {}),
-    ...(insecure.length ? { registryOptions: { insecure } } : {}),
+    registryOptions: { insecure, ...(buildkitd ? { ca: buildkitd.ca } : {}) },
   });
   planOutputs(plan, Math.max(plan.layers.length, maxLayers ?? 0));
   for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);
