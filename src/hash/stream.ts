@@ -51,11 +51,15 @@ export function readError(file: string, err: unknown): UserError {
   );
 }
 
-// O_NONBLOCK: a file replaced by a FIFO after the listing fails (EAGAIN) instead of blocking the run.
+// O_NONBLOCK: a file replaced by a FIFO after the listing cannot block the run (its reads return at once).
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
-/** Hashes one file's bytes through `buf`; returns how many there were. */
-async function hashFile(hash: Hash, file: string, buf: Buffer): Promise<number> {
+/**
+ * Hashes one file's bytes through `buf`; returns how many there were. A read shorter than the buffer that
+ * completes the listed size is taken as the end of the file (no extra read for the end): a file that grew
+ * gives a longer read or a total past the listed size, and is read on to its end.
+ */
+async function hashFile(hash: Hash, file: string, size: number, buf: Buffer): Promise<number> {
   let fd: number;
   try {
     fd = openSync(file, OPEN_FLAGS);
@@ -74,6 +78,7 @@ async function hashFile(hash: Hash, file: string, buf: Buffer): Promise<number> 
       if (n === 0) break;
       hash.update(n === buf.length ? buf : buf.subarray(0, n));
       total += n;
+      if (n < buf.length && total === size) break;
       // A large file must not hold the event loop for longer than a slice either.
       const turn = n === buf.length ? breathe() : undefined;
       if (turn) await turn;
@@ -95,7 +100,7 @@ export async function hashFilesInOrder(hash: Hash, entries: Iterable<StreamEntry
   const buf = Buffer.allocUnsafe(CHUNK);
   for (const e of entries) {
     if (e.before !== undefined) update(hash, e.before);
-    const n = await hashFile(hash, e.abs, buf);
+    const n = await hashFile(hash, e.abs, e.size, buf);
     if (n !== e.size)
       throw new UserError(`${e.abs} changed while it was being hashed; run again once it is stable`);
     if (e.after !== undefined) update(hash, e.after);

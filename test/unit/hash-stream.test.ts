@@ -43,10 +43,13 @@ describe('hashFilesInOrder', () => {
     expect(hash.digest('hex')).toBe(md5(...expected));
   });
 
-  it('fails with a clear message when a file is not the size it was listed with', async () => {
-    const abs = path.join(dir, 'grew');
-    await writeFile(abs, 'longer than listed');
-    const err = await hashFilesInOrder(createHash('md5'), [{ abs, size: 3 }]).catch((e: unknown) => e);
+  it.each([
+    ['grew', 3],
+    ['shrank', 100],
+  ])('fails with a clear message when a file %s since it was listed', async (name, listed) => {
+    const abs = path.join(dir, name);
+    await writeFile(abs, 'eighteen bytes ...');
+    const err = await hashFilesInOrder(createHash('md5'), [{ abs, size: listed }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toBe(
       `${abs} changed while it was being hashed; run again once it is stable`,
