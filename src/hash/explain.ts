@@ -7,6 +7,7 @@ import { mdCode, mdText } from '../util/markdown.js';
 
 /** What a replaced value is, per field and flavor. */
 function describe(input: HashInput, flavor: Flavor): string | undefined {
+  if (input.note) return input.note;
   if (input.status !== 'replaced') return undefined;
   switch (input.field) {
     case 'requirements':

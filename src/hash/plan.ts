@@ -194,6 +194,14 @@ async function hashField(c: FieldContext, field: string, value: PyValue): Promis
       return hashCopy(c, value);
     case 'source_root':
       return hashSourceRoot(c, asString(spec, field, value));
+    case 'python_version':
+      if (typeof value !== 'number') return dict.hashed(field, value);
+      return dict.hashed(field, value, {
+        field,
+        value: pyRepr(value),
+        status: 'hashed',
+        note: `a YAML number: flytekit hashes the float ${pyRepr(value)}, so the tag differs from python_version: "${pyRepr(value)}" quoted; the image gets Python ${pyRepr(value)}`,
+      });
     default:
       return dict.hashed(field, value);
   }

@@ -12,6 +12,7 @@ import {
   type SourcePos,
 } from './types.js';
 import { userRecord } from '../util/record.js';
+import { displayValue } from './yaml11.js';
 
 const FLYTEKIT = new Set<string>(FLYTEKIT_FIELDS);
 
@@ -144,6 +145,10 @@ function positions(src: ImageSource, ctx: ImageContext): (path: string) => Sourc
   };
 }
 
+function pythonVersion(v: PyValue | undefined): string | undefined {
+  return typeof v === 'number' ? displayValue(v) : str(v);
+}
+
 /** The optional single-value fields: strings as written, paths made absolute, the copy mode normalized. */
 function optionalFields(src: ImageSource, ctx: ImageContext): Partial<ImageSpec> {
   const get = (name: string) => str(field(src, name));
@@ -154,7 +159,8 @@ function optionalFields(src: ImageSource, ctx: ImageContext): Partial<ImageSpec>
   const mode = get('source_copy_mode');
   const dockerfile = pathOf('dockerfile');
   const values: Partial<Record<keyof ImageSpec, string | undefined>> = {
-    python_version: get('python_version'),
+    // A float `python_version` reaches here only when it reads back as written (3.11): that text.
+    python_version: pythonVersion(field(src, 'python_version')),
     builder: get('builder'),
     source_root: pathOf('source_root'),
     // An empty registry is no registry, as in flytekit (`if self.registry:`): built, not pushed.

@@ -29,6 +29,7 @@ import {
   TAG_MERGE,
   TAG_STR,
   TAG_VALUE,
+  tagProblem,
   constructScalar,
   displayValue,
   resolvePlain,
@@ -174,7 +175,9 @@ class PyValueBuilder {
 
   private checkCollectionTag(node: YAMLMap | YAMLSeq, expected: string, path: string, at: SourcePos): void {
     if (node.tag && node.tag !== expected && node.tag !== '!') {
-      this.error(at, path, `PyYAML's safe_load cannot load a value tagged ${node.tag}; remove the tag`);
+      const message =
+        tagProblem(node.tag) ?? `PyYAML's safe_load cannot load a value tagged ${node.tag}; remove the tag`;
+      this.error(at, path, message);
     }
   }
 
@@ -193,6 +196,11 @@ class PyValueBuilder {
         path,
         `'<<' (a YAML merge key) can only be a mapping key; quote it to mean the string "<<"`,
       );
+      return text;
+    }
+    const notPlain = tagProblem(tag);
+    if (notPlain) {
+      this.error(at, path, notPlain);
       return text;
     }
     if (tag === TAG_VALUE) {

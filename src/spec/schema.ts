@@ -161,6 +161,19 @@ function flytekitRefuses(root: PyValue, e: ErrorObject): boolean {
 }
 
 /**
+ * `python_version: 3.11` unquoted: YAML reads a float, and flytekit uses it as is. Accepted when the float
+ * reads back as the text written (3.9, 3.11, 3.12), the one rule about it a JSON Schema cannot express (it
+ * sees only the number); `3.10` reads as 3.1, which flytekit would then use, so it stays refused.
+ */
+function exactFloatVersion(doc: SpecDocument, e: ErrorObject): boolean {
+  if (e.keyword !== 'type' || imageField(doc.value, e.instancePath) !== 'python_version') return false;
+  const { path, value } = resolvePointer(doc.value, e.instancePath);
+  if (typeof value !== 'number') return false;
+  const text = doc.nodes.get(path)?.text;
+  return text !== undefined && text === displayValue(value) && /^[0-9]+\.[0-9]+$/.test(text);
+}
+
+/**
  * The keyword of a schema node that the semantic checks (semantic.ts) report with a better message:
  * `"x-refined": "pattern"` next to a pattern says so. Such errors are reported only when the semantic
  * checks have nothing to say at that place, so each problem is reported once, with the best message.
@@ -184,7 +197,9 @@ export function schemaProblems(doc: SpecDocument, mode: SpecMode = 'strict'): Sc
   const validate = schemaValidator();
   if (validate(toJson(doc.value))) return { reported: [], refined: [] };
   const all = (validate.errors ?? []).filter(
-    (e) => mode === 'strict' || (!isRefined(e) && flytekitRefuses(doc.value, e)),
+    (e) =>
+      !exactFloatVersion(doc, e) &&
+      (mode === 'strict' || (!isRefined(e) && flytekitRefuses(doc.value, e))),
   );
   return {
     reported: schemaMessages(

@@ -185,6 +185,8 @@ export interface HashInput {
   /** How the value entered the hash (Python repr for flyte; digest for files), or why it was excluded. */
   value: string;
   status: 'hashed' | 'excluded' | 'replaced';
+  /** Something the user should know about how the value was read (e.g. a YAML number for python_version). */
+  note?: string;
   /** For file digests: the files behind the digest, relative to the spec directory, in hashing order. */
   files?: string[];
 }

@@ -129,6 +129,22 @@ export function constructTimestamp(text: string): PyDate | PyDateTime {
   return { type: 'datetime', text };
 }
 
+/** Tags PyYAML's safe_load does load, into Python values no ImageSpec field takes. */
+const NOT_PLAIN: Readonly<Record<string, string>> = {
+  'tag:yaml.org,2002:binary': 'bytes',
+  'tag:yaml.org,2002:omap': 'a list of (key, value) tuples',
+  'tag:yaml.org,2002:pairs': 'a list of (key, value) tuples',
+  'tag:yaml.org,2002:set': 'a set',
+};
+
+/** Why a value with this explicit tag is refused, or undefined for the tags of plain values. */
+export function tagProblem(tag: string): string | undefined {
+  const as = NOT_PLAIN[tag];
+  if (as === undefined) return undefined;
+  const short = tag.replace('tag:yaml.org,2002:', '!!');
+  return `a value tagged ${short} loads in PyYAML as ${as}, not a plain value (string, number, list or mapping) that an ImageSpec field takes; remove the tag`;
+}
+
 /** Construct a scalar with the given tag, as PyYAML's SafeConstructor would. */
 export function constructScalar(tag: string, text: string): PyValue {
   switch (tag) {

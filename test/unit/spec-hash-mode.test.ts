@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planTags } from '../../src/pipeline.js';
+import { explainText } from '../../src/hash/index.js';
 import { checkSpecFile, loadSpecFile } from '../../src/spec/index.js';
 
 const tmp = await mkdtemp(join(tmpdir(), 'imagespec-hash-mode-'));
@@ -125,10 +126,51 @@ describe('what flytekit itself refuses stays an error in the hash mode', () => {
     await expect(planTags(file, { flavor: 'flyte', mode: 'hash' })).rejects.toThrow(/problem/);
   });
 
-  it('an empty registry passes, as flytekit checks only a truthy registry', async () => {
+  it('an empty registry means no registry, as in flytekit: tagged as written, built without pushing', async () => {
     const file = await specFile('name: app\nregistry: ""\n');
     expect(await messages(file, 'hash')).toEqual([]);
-    expect(await messages(file, 'strict')).not.toEqual([]);
+    expect(await messages(file, 'strict')).toEqual([]);
+    const [empty] = await planTags(file, { flavor: 'flyte' });
+    const [none] = await planTags(await specFile('name: app\n'), { flavor: 'flyte' });
+    expect(empty?.registry).toBeUndefined();
+    expect(empty?.reference).toBe(`app:${empty?.tag}`);
+    // flytekit hashes the field it was given: '' is not None.
+    expect(empty?.inputs.find((i) => i.field === 'registry')).toMatchObject({
+      value: "''",
+      status: 'hashed',
+    });
+    expect(empty?.tag).not.toBe(none?.tag);
+  });
+
+  it('python_version written as a number: accepted when it reads back as written, 3.10 refused as lossy', async () => {
+    for (const version of ['3.9', '3.11', '3.12']) {
+      const file = await specFile(`name: app\npython_version: ${version}\n`);
+      expect(await messages(file, 'strict'), version).toEqual([]);
+      const [planned] = await planTags(file, { flavor: 'flyte' });
+      expect(planned?.spec.python_version).toBe(version);
+      // flytekit hashes the float it was given, so the tag is not the quoted string's.
+      expect(planned?.spec.raw.get('python_version')).toBe(Number(version));
+      const [quoted] = await planTags(await specFile(`name: app\npython_version: "${version}"\n`), {
+        flavor: 'flyte',
+      });
+      expect(planned?.tag).not.toBe(quoted?.tag);
+      expect(explainText([planned!])).toContain(
+        `python_version  ${version}  (a YAML number: flytekit hashes the float`,
+      );
+      expect(planned?.inputs.find((i) => i.field === 'python_version')?.note).toMatch(
+        new RegExp(`a YAML number: flytekit hashes the float ${version.replace('.', '\\.')}`),
+      );
+    }
+    const lossy = await specFile('name: app\npython_version: 3.10\n');
+    expect(await messages(lossy, 'strict')).toEqual([
+      'python_version: python_version must be a string; write "3.10" (unquoted, 3.10 reads as the number 3.1)',
+    ]);
+    for (const bad of ['3.90', '3.1e0', '1e3']) {
+      expect(
+        await messages(await specFile(`name: app\npython_version: ${bad}\n`), 'strict'),
+        bad,
+      ).not.toEqual([]);
+    }
   });
 });
 

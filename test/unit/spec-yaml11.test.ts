@@ -153,3 +153,23 @@ describe('merge keys and duplicates', () => {
     expect(doc!.nodes.get('images.app.packages[0]')?.pos).toEqual({ file: 't.yaml', line: 7, col: 9 });
   });
 });
+
+describe('tags PyYAML loads into values no field takes', () => {
+  it('names what !!binary, !!omap, !!pairs and !!set load as, without claiming PyYAML fails', () => {
+    const { diagnostics } = parseSpecText(
+      't.yaml',
+      'name: app\nbuilder: !!binary aGVsbG8=\npackages: !!omap\n  - a: 1\ncommands: !!pairs\n  - a: 1\nenv: !!set {a}\n',
+    );
+    expect(diagnostics.map((d) => [d.line, d.col, d.message])).toEqual([
+      [2, 19, expect.stringMatching(/^a value tagged !!binary loads in PyYAML as bytes, not a plain value/)],
+      [
+        4,
+        3,
+        expect.stringMatching(/^a value tagged !!omap loads in PyYAML as a list of \(key, value\) tuples/),
+      ],
+      [6, 3, expect.stringMatching(/^a value tagged !!pairs loads/)],
+      [7, 12, expect.stringMatching(/^a value tagged !!set loads in PyYAML as a set/)],
+    ]);
+    for (const d of diagnostics) expect(d.message).not.toMatch(/fails|cannot load/);
+  });
+});
