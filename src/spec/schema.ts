@@ -198,8 +198,7 @@ export function schemaProblems(doc: SpecDocument, mode: SpecMode = 'strict'): Sc
   if (validate(toJson(doc.value))) return { reported: [], refined: [] };
   const all = (validate.errors ?? []).filter(
     (e) =>
-      !exactFloatVersion(doc, e) &&
-      (mode === 'strict' || (!isRefined(e) && flytekitRefuses(doc.value, e))),
+      !exactFloatVersion(doc, e) && (mode === 'strict' || (!isRefined(e) && flytekitRefuses(doc.value, e))),
   );
   return {
     reported: schemaMessages(
