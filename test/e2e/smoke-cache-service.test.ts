@@ -80,7 +80,14 @@ describe('GitHub Actions cache double', () => {
     const { matched, content } = await roundTrip(key, key.slice(0, -3));
     expect(matched).toBe(key);
     expect(content).toBe(`payload of ${key}\n`);
-    const paths = (await readRequestLog(tb.cache.log)).slice(before).map((r) => `${r.method} ${r.path}`);
+    // The double appends each request to its log when the response has finished, which can come a moment after
+    // the client has its bytes: read until the download's line is there (or give up after a few seconds).
+    let paths: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      paths = (await readRequestLog(tb.cache.log)).slice(before).map((r) => `${r.method} ${r.path}`);
+      if (paths.some((p) => p.startsWith('GET /_blob/'))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const twirp = '/twirp/github.actions.results.api.v1.CacheService';
     expect(paths).toContain(`POST ${twirp}/CreateCacheEntry`);
     expect(paths).toContain(`POST ${twirp}/FinalizeCacheEntryUpload`);
