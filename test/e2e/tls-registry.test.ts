@@ -8,9 +8,9 @@
  * rewritten to the builder's /etc/buildkit/certs/ and the CA files themselves, which it copies in when the builder
  * starts. That record is checked.
  *
- * What this cannot show here: pushing to the TLS registry. The `docker` driver takes registry settings from the engine, which
- * treats every loopback registry as insecure (no certificate check at all) with the classic image store, and
- * as plain HTTP with the containerd store, so its outcome says nothing about the CA (see docs/build.md).
+ * What this cannot show here: pushing to the TLS registry. The `docker` driver takes registry settings from the
+ * engine, which treats every loopback registry as insecure and pushes without checking the certificate (with the
+ * classic and the containerd image store alike), so its outcome says nothing about the CA (see docs/build.md).
  */
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
