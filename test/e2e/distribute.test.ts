@@ -14,7 +14,14 @@ import { planTags } from '../../src/pipeline.js';
 import { parseOutputs } from '../support/runner-files.js';
 import { basicAuth, pushImage, pushIndex, type PushTarget } from '../support/registry-upload.js';
 import { writeMonorepo } from '../support/monorepo.js';
-import { pruneBuildRecords, removeImages, requireTestbed, run, type Testbed } from '../support/testbed.js';
+import {
+  headManifest,
+  pruneBuildRecords,
+  removeImages,
+  requireTestbed,
+  run,
+  type Testbed,
+} from '../support/testbed.js';
 import { runWorkflow, type WorkflowRun } from '../support/workflow-runner.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -260,6 +267,69 @@ describe('the reusable workflow with distribute: true', () => {
     expect(
       Object.entries(done.jobs).filter(([n, j]) => n.startsWith('layer-') && j.result !== 'skipped'),
     ).toEqual([]);
+  });
+});
+
+describe('legs and merge on the command line', () => {
+  const imagespec = (args: string[]) =>
+    run(process.execPath, [cli, ...args], { env: { ...process.env, DOCKER_CONFIG: dockerConfig } });
+
+  it('a grouped matrix job builds each of its images; a re-run builds nothing; merge never writes over a tag', async () => {
+    const registry = `${tb.basic.registry}/${marker}-c`;
+    const ws = await workspace(
+      ['one', 'two', 'three']
+        .map((id) =>
+          [
+            `  ${id}:`,
+            '    base_image: busybox:stable',
+            '    platform: linux/amd64,linux/arm64',
+            `    commands: ["echo ${id}-${marker} > /id.txt"]`,
+          ].join('\n'),
+        )
+        .join('\n')
+        .replace(/^/, 'images:\n'),
+    );
+    const file = path.join(ws, 'imagespec.yaml');
+    const leg = [
+      'build',
+      '--registry',
+      registry,
+      '--image',
+      'one,two',
+      '--platform',
+      'linux/arm64',
+      '--push',
+    ];
+    const first = await imagespec([...leg, '--cache', 'none', file]);
+    expect(first.code, first.stderr).toBe(0);
+    const lines = first.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`/one:\\S+-linux-arm64@sha256:[0-9a-f]{64}$`));
+    expect(lines[1]).toMatch(new RegExp(`/two:\\S+-linux-arm64@sha256:[0-9a-f]{64}$`));
+    const again = await imagespec([...leg, '--cache', 'none', file]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout.trim().split('\n')).toEqual(lines.map((l) => `${l} (exists)`));
+    expect(again.stderr).toMatch(/one:\S+-linux-arm64: skipping \(pushed by an earlier run\)/);
+
+    // Only arm64 is there: merge names amd64 as missing for both and writes nothing.
+    const partial = await imagespec(['merge', '--registry', registry, '--image', 'one,two', file]);
+    expect(partial.code).toBe(1);
+    expect(partial.stderr).toMatch(/images\.one: missing linux\/amd64 /);
+    expect(partial.stderr).toMatch(/images\.two: missing linux\/amd64 /);
+
+    // A content tag that exists without a planned platform is never written over.
+    const planned = await planTags(file, { flavor: 'generic', registry });
+    const three = planned.find((p) => p.spec.id === 'three')!;
+    const repoPath = three.repository.slice(tb.basic.registry.length + 1);
+    const pushed = await pushIndex(target, repoPath, three.tag, ['linux/amd64']);
+    const auth = `Basic ${Buffer.from(`${tb.basic.user}:${tb.basic.password}`).toString('base64')}`;
+    const refused = await imagespec(['merge', '--registry', registry, '--image', 'three', file]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /three:\S+ exists but lacks linux\/arm64; merge never overwrites a content tag/,
+    );
+    const after = await headManifest(tb.basic.registry, repoPath, three.tag, auth);
+    expect(after.headers.get('docker-content-digest')).toBe(pushed.digest);
   });
 });
 
