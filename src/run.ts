@@ -106,8 +106,34 @@ async function pushedMeanwhile(
   const now = await checkExistence(client, planned.reference, planned.platforms).catch(() => undefined);
   if (now?.state !== 'exists') return false;
   report.existence = now;
-  report.reason = 'pushed by a concurrent run since the plan';
+  report.reason = 'pushed by a concurrent run';
   return true;
+}
+
+/**
+ * After a failed build or push: whether the content tag is in the registry now, pushed by a concurrent run.
+ * Asked a few times over some seconds, since that run may be pushing right now (its push is what made this
+ * one fail, when both named the image at once).
+ */
+async function pushedAfterFailure(
+  client: RegistryClient,
+  planned: PlannedImage,
+  report: ImageReport,
+  attempts = 5,
+  delayMs = 2000,
+): Promise<boolean> {
+  for (let i = 0; i < attempts; i++) {
+    if (i > 0) await new Promise((done) => setTimeout(done, delayMs));
+    if (await pushedMeanwhile(client, planned, report, true)) {
+      report.reason = 'pushed by a concurrent run';
+      return true;
+    }
+  }
+  return false;
+}
+
+function firstLine(err: unknown): string {
+  return errorMessage(err).split('\n')[0] ?? '';
 }
 
 /**
@@ -234,18 +260,53 @@ export async function buildAll(
     }
     const mounts =
       settings.mountCache && builder ? await settings.mountCache.before(ctx, builder.name) : undefined;
-    const result = await building!.buildImage(ctx, builder!, {
-      ...buildOptions,
-      labels: withRecordLabel(buildOptions.labels, record),
-    });
+    const check = run.push.push && !settings.force;
+    let result;
+    try {
+      result = await building!.buildImage(ctx, builder!, {
+        ...buildOptions,
+        labels: withRecordLabel(buildOptions.labels, record),
+        ...(check
+          ? { beforePush: () => pushedMeanwhile(run.client, ctx.planned, report, true), stage: true }
+          : {}),
+      });
+    } catch (err) {
+      // A concurrent run of the same spec may have won the race (and made this push fail, or this build
+      // fail on a shared builder): its image under the content tag is this run's answer.
+      if (!check || !(await pushedAfterFailure(run.client, ctx.planned, report))) throw err;
+      log.warning(`${ctx.planned.reference}: ${report.reason}; this run's build failed: ${firstLine(err)}`);
+      report.durationMs = performance.now() - started;
+      continue;
+    }
     const saveWarning = await settings.records?.save(ctx.planned, record);
     if (saveWarning) {
       log.warning(saveWarning);
       report.warnings.push(saveWarning);
     }
-    report.built = true;
-    report.pushed = result.pushed;
-    if (result.digest) report.digest = result.digest;
+    let concurrent = result.concurrent === true;
+    let digest = result.digest;
+    if (check && result.pushed) {
+      // Staged; now the content tag, last, unless a concurrent run wrote it meanwhile.
+      const { writeContentTag } = await import('./publish/content-tag.js');
+      const written = await writeContentTag(
+        run.client,
+        ctx.planned.reference,
+        ctx.planned.platforms,
+        digest,
+        {
+          ...run.registryOptions,
+          mask: (s) => log.setSecret(s),
+        },
+      );
+      if (written.concurrent) {
+        concurrent = true;
+        await pushedMeanwhile(run.client, ctx.planned, report, true);
+      } else digest = written.digest;
+    }
+    // Built here but not pushed: a concurrent run pushed the content tag first, and its image is the answer.
+    report.built = !concurrent;
+    report.pushed = result.pushed && !concurrent;
+    if (digest && !concurrent) report.digest = digest;
     report.cache = cacheLine(result);
     report.warnings.push(...result.warnings);
     if (mounts && settings.mountCache) {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { provenanceFlag } from '../choices.js';
 import { UserError } from '../errors.js';
+import { stagingReference } from '../publish/content-tag.js';
 import type { BuildContext } from '../render/types.js';
 import {
   canAttest,
@@ -84,6 +85,26 @@ export function attestationArgs(
   return { args: ['--provenance=false'], warnings };
 }
 
+/**
+ * What one `docker buildx build` run does with its result:
+ * - `load`: into the local engine, named with the reference (nothing is pushed);
+ * - `push`: to the registry, in one run;
+ * - `build`: nothing but the builder's cache (and the cache export), the first half of a checked push;
+ * - `push-built`: the second half, after the registry was asked again: the same build, answered from the
+ *   builder's cache, pushed.
+ * A push never names the image in the local engine (`store=false`): with the `docker` driver on the
+ * containerd image store, two runs naming the same image at once fail with `image "…" already exists`.
+ */
+export type BuildPhase = 'load' | 'push' | 'build' | 'push-built';
+
+/** The `--output` (and `--tag`) arguments of a phase. */
+function outputArgs(reference: string, phase: BuildPhase, stage: boolean): string[] {
+  if (phase === 'load') return ['--tag', reference, '--load'];
+  if (phase === 'build') return ['--output', 'type=cacheonly'];
+  const name = phase === 'push-built' && stage ? stagingReference(reference) : reference;
+  return ['--output', `type=image,name=${name},push=true,store=false`];
+}
+
 /** The `docker buildx build` arguments for one image (pure; tested directly). */
 export function buildArgs(
   ctx: BuildContext,
@@ -91,15 +112,20 @@ export function buildArgs(
   builder: BuilderInfo,
   cache: CachePlan,
   opts: BuildOptions,
+  phase?: BuildPhase,
 ): BuildCommand {
   const planned = ctx.planned;
   const pushed = opts.push && planned.registry !== undefined;
+  const step = phase ?? (pushed ? 'push' : 'load');
   const args = ['buildx', 'build', '--builder', builder.name, '--progress', 'plain'];
-  args.push('--file', where.dockerfile, '--tag', planned.reference);
+  args.push('--file', where.dockerfile);
   args.push('--platform', ctx.platforms.join(','));
   args.push('--metadata-file', where.metadataFile);
-  args.push(pushed ? '--push' : '--load');
-  const attestations = attestationArgs(builder, pushed, opts);
+  args.push(...outputArgs(planned.reference, step, opts.stage === true));
+  const attestations =
+    step === 'build'
+      ? { args: ['--provenance=false'], warnings: [] }
+      : attestationArgs(builder, pushed, opts);
   args.push(...attestations.args);
   const network = opts.network ?? ctx.network;
   if (network) args.push('--network', network);
@@ -113,7 +139,8 @@ export function buildArgs(
     args.push('--secret', s.env ? `id=${s.id},env=${s.env}` : `id=${s.id},src=${s.src}`);
   }
   for (const c of cache.from) args.push('--cache-from', c);
-  for (const c of cache.to) args.push('--cache-to', c);
+  // The cache is exported once, by the run that builds; the push that follows adds nothing to it.
+  if (step !== 'push-built') for (const c of cache.to) args.push('--cache-to', c);
   args.push(where.dir);
   return { args, cache, pushed, warnings: attestations.warnings };
 }
@@ -229,8 +256,28 @@ export async function buildImage(
   for (const w of cmd.warnings) log.warning(w);
   if (opts.githubToken) log.setSecret(opts.githubToken);
   try {
-    const { run, progress } = await runBuildx(ctx, cmd, dockerConfig.env, opts, log);
+    if (!cmd.pushed || !opts.beforePush) {
+      const { run, progress } = await runBuildx(ctx, cmd, dockerConfig.env, opts, log);
+      if (run.code !== 0) throw failure(ctx, progress, run.stderr);
+      const digest = await readDigest(metadataFile);
+      return buildResult(ctx, builder, cache, cmd, progress, digest, log);
+    }
+    // A checked push: build into the builder, ask the registry again, then push what was built.
+    const where = { dir: onDisk.dir, dockerfile: onDisk.dockerfile, metadataFile };
+    const built = buildArgs(ctx, where, builder, cache, opts, 'build');
+    const { run, progress } = await runBuildx(ctx, built, dockerConfig.env, opts, log);
     if (run.code !== 0) throw failure(ctx, progress, run.stderr);
+    if (await opts.beforePush()) {
+      log.info(`${ctx.planned.reference}: pushed by a concurrent run while this one built; not pushed again`);
+      return {
+        ...buildResult(ctx, builder, cache, cmd, progress, undefined, log),
+        pushed: false,
+        concurrent: true,
+      };
+    }
+    const push = buildArgs(ctx, where, builder, cache, opts, 'push-built');
+    const pushed = await runBuildx(ctx, push, dockerConfig.env, opts, log, 'Push');
+    if (pushed.run.code !== 0) throw failure(ctx, pushed.progress, pushed.run.stderr);
     const digest = await readDigest(metadataFile);
     return buildResult(ctx, builder, cache, cmd, progress, digest, log);
   } finally {
@@ -285,9 +332,10 @@ async function runBuildx(
   env: NodeJS.ProcessEnv,
   opts: BuildOptions,
   log: BuildLog,
+  title = 'Build',
 ): Promise<{ run: DockerRun; progress: ProgressSummary }> {
   const parser = new ProgressParser();
-  const run = await log.group(`Build ${ctx.planned.reference}`, async () => {
+  const run = await log.group(`${title} ${ctx.planned.reference}`, async () => {
     log.info(`docker ${redact(cmd.args, opts.githubToken).join(' ')}`);
     return docker(cmd.args, {
       env,

@@ -37,6 +37,16 @@ export interface BuildOptions {
   buildkitdConfig?: string;
   env?: NodeJS.ProcessEnv;
   log?: BuildLog;
+  /**
+   * Asked after the image is built and right before it is pushed: true when its tag is in the registry by
+   * now (a concurrent run pushed it), and this run then leaves the tag alone. Without it, a push is one run.
+   */
+  beforePush?: () => Promise<boolean>;
+  /**
+   * With `beforePush`: push under the staging tag (`REPOSITORY:TAG-staging`), for the caller to write the content
+   * tag last with src/publish/content-tag.ts.
+   */
+  stage?: boolean;
 }
 
 /** Where build output goes: the action passes @actions/core, the CLI writes to stderr. */
@@ -67,6 +77,8 @@ export interface BuildResult {
   digest?: string;
   platforms: string[];
   pushed: boolean;
+  /** Built, but not pushed: `beforePush` found the tag already pushed by a concurrent run. */
+  concurrent?: boolean;
   /** Builder the image was built with. */
   builder: string;
   cache: CacheReport;

@@ -44,14 +44,34 @@ describe('buildArgs', () => {
     const cmd = buildArgs(ctx, where, container, noCache, { push: true, cache: 'none' });
     expect(cmd.pushed).toBe(true);
     expect(cmd.args.slice(0, 5)).toEqual(['buildx', 'build', '--builder', 'imagespec', '--progress']);
-    expect(values(cmd.args, '--tag')).toEqual([ctx.planned.reference]);
+    // Pushed without naming the image in the local engine (store=false): concurrent runs cannot collide there.
+    expect(values(cmd.args, '--tag')).toEqual([]);
+    expect(values(cmd.args, '--output')).toEqual([
+      `type=image,name=${ctx.planned.reference},push=true,store=false`,
+    ]);
     expect(values(cmd.args, '--file')).toEqual(['/ctx/Dockerfile']);
     expect(values(cmd.args, '--metadata-file')).toEqual(['/meta/m.json']);
     expect(values(cmd.args, '--platform')).toEqual([ctx.platforms.join(',')]);
-    expect(cmd.args).toContain('--push');
     expect(cmd.args).not.toContain('--load');
     expect(cmd.args).toContain('--provenance=mode=min');
     expect(cmd.args.at(-1)).toBe('/ctx');
+  });
+
+  it('a checked push: the build goes to the builder cache only (exporting the cache), the push reuses it', () => {
+    const ctx = context();
+    const cache = { ...noCache, from: ['type=gha,scope=a'], to: ['type=gha,scope=a,mode=max'] };
+    const build = buildArgs(ctx, where, container, cache, { push: true, cache: 'gha' }, 'build');
+    expect(values(build.args, '--output')).toEqual(['type=cacheonly']);
+    expect(values(build.args, '--tag')).toEqual([]);
+    expect(values(build.args, '--cache-to')).toEqual(cache.to);
+    expect(build.args).toContain('--provenance=false');
+    const push = buildArgs(ctx, where, container, cache, { push: true, cache: 'gha' }, 'push-built');
+    expect(values(push.args, '--output')).toEqual([
+      `type=image,name=${ctx.planned.reference},push=true,store=false`,
+    ]);
+    expect(values(push.args, '--cache-from')).toEqual(cache.from);
+    expect(values(push.args, '--cache-to')).toEqual([]);
+    expect(push.args).toContain('--provenance=mode=min');
   });
 
   it('loads an image without a registry, or when pushing is off', () => {

@@ -1,0 +1,110 @@
+/**
+ * Concurrent runs of one new spec converge: N `imagespec build --push` runs of the same spec start together,
+ * wave after wave (a new spec each wave). Every run exits 0, the content tag ends as one valid image, and
+ * each run either pushed it or reports it pushed by a concurrent run. The builds are not bit-reproducible
+ * (a timestamp in a layer), so every push is a different digest: how many digests the tag had is printed
+ * per wave. A run that finds the tag written right before its push leaves it alone, so that number stays
+ * near 1 instead of N.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundle, runCli } from '../support/bundle.js';
+import { MANIFEST_ACCEPT, pruneBuildRecords, testbed, writeTree } from '../support/testbed.js';
+
+const tb = testbed();
+const BASIC = tb.basic.registry;
+const AUTH = `Basic ${Buffer.from(`${tb.basic.user}:${tb.basic.password}`).toString('base64')}`;
+const RUNS = 4;
+const WAVES = Number(process.env.IMAGESPEC_WAVES ?? 5);
+const run = randomUUID().slice(0, 8);
+let work: string;
+let cli: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'imagespec-concurrent-'));
+  cli = await bundle('cli', work);
+  const dockerConfig = path.join(work, 'docker');
+  await mkdir(dockerConfig);
+  const auth = Buffer.from(`${tb.basic.user}:${tb.basic.password}`).toString('base64');
+  await writeFile(path.join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [BASIC]: { auth } } }));
+  env = { ...process.env, DOCKER_CONFIG: dockerConfig };
+  for (const k of ['ACTIONS_CACHE_URL', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL']) delete env[k];
+}, 120_000);
+
+afterAll(async () => {
+  await pruneBuildRecords(run);
+  await rm(work, { recursive: true, force: true });
+});
+
+async function manifest(
+  repository: string,
+  reference: string,
+): Promise<{ status: number; digest?: string; body?: unknown }> {
+  const res = await fetch(`http://${BASIC}/v2/${repository}/manifests/${reference}`, {
+    headers: { accept: MANIFEST_ACCEPT, authorization: AUTH },
+  });
+  if (!res.ok) return { status: res.status };
+  return {
+    status: res.status,
+    digest: res.headers.get('docker-content-digest') ?? undefined,
+    body: await res.json(),
+  };
+}
+
+describe('concurrent runs of one spec', () => {
+  it(`${RUNS} runs at once, ${WAVES} waves: all exit 0, one valid image under the content tag`, async () => {
+    const counts: number[] = [];
+    for (let wave = 0; wave < WAVES; wave++) {
+      const repository = `imagespec-e2e-concurrent-${run}`;
+      const yaml = [
+        `name: wave${wave}`,
+        `registry: ${BASIC}/${repository}`,
+        'base_image: debian:bookworm-slim',
+        'commands:',
+        `  - echo ${run}-${wave} > /wave`,
+        // Not reproducible: every run's image has its own digest.
+        '  - date +%s%N > /built-at',
+        '',
+      ].join('\n');
+      const spec = path.join(
+        await writeTree(path.join(work, `wave${wave}`), { 'imagespec.yaml': yaml }),
+        'imagespec.yaml',
+      );
+      const results = await Promise.all(
+        Array.from({ length: RUNS }, () =>
+          runCli(cli, ['build', '--push', '--cache', 'none', spec], { env, cwd: work }),
+        ),
+      );
+      for (const r of results) {
+        expect(r.code, r.stderr.slice(-3000)).toBe(0);
+        expect(r.stderr).not.toMatch(/already exists/);
+      }
+      const lines = results.map((r) => r.stdout.trim().split('\n')[0]!);
+      const refs = new Set(lines.map((l) => l.split('@')[0]));
+      expect(refs.size).toBe(1);
+      const reference = [...refs][0]!;
+      const tag = reference.slice(reference.lastIndexOf(':') + 1);
+      const pushers = lines.filter((l) => !l.endsWith('(exists)'));
+      const pushedDigests = new Set(pushers.map((l) => l.split('@')[1]!.split(' ')[0]));
+      expect(pushers.length).toBeGreaterThanOrEqual(1);
+      // The runs that did not push say why: the tag was there at the plan, or pushed by a concurrent run.
+      for (const r of results.filter((x) => x.stdout.includes('(exists)'))) {
+        expect(r.stderr).toMatch(/skipping \(exists\)|pushed by a concurrent run/);
+      }
+      const final = await manifest(`${repository}/wave${wave}`, tag);
+      expect(final.status).toBe(200);
+      expect(pushedDigests.has(final.digest!)).toBe(true);
+      expect(
+        (final.body as { config?: unknown; manifests?: unknown }).config ??
+          (final.body as { manifests?: unknown }).manifests,
+      ).toBeDefined();
+      counts.push(pushedDigests.size);
+    }
+    console.log(`digests the content tag had, per wave of ${RUNS} concurrent runs: ${counts.join(', ')}`);
+    expect(counts).toHaveLength(WAVES);
+  }, 900_000);
+});
