@@ -1,3 +1,0 @@
-import { createRequire as __imagespecCreateRequire } from 'node:module'; const require = __imagespecCreateRequire(import.meta.url);
-import{BuildFailure,CONTAINER_BUILDER,ProgressParser,attestationArgs,buildArgs,buildImage,cacheScope,chooseBuilder,ghaProblem,planCache,stderrLog}from"./chunk-JALX3LJC.js";import"./chunk-QLXHH4ZN.js";import"./chunk-EQMODHII.js";import"./chunk-55KISGC5.js";import"./chunk-ZKGQTJVJ.js";import"./chunk-BRMJPXO5.js";import"./chunk-67K74I5P.js";import"./chunk-UJNUNUWF.js";import"./chunk-HCRVOQTG.js";import"./chunk-D2P7VZKS.js";export{BuildFailure,CONTAINER_BUILDER,ProgressParser,attestationArgs,buildArgs,buildImage,cacheScope,chooseBuilder,ghaProblem,planCache,stderrLog};
-//# sourceMappingURL=build-35UIXTVO.js.map
