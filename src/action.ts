@@ -13,12 +13,11 @@ import type { BuildkitdConfig } from './buildkitd/config.js';
 import { actionOutputs } from './report/outputs.js';
 import { failureMarkdown, problemsMarkdown, summaryMarkdown } from './report/summary.js';
 import type { ImageReport, RunReport } from './report/types.js';
-import { RunFailure, run, runContext, type RunSettings } from './run.js';
+import { RunFailure, planFor, run, runContext, type RunSettings } from './run.js';
 import { annotate } from './spec/annotate.js';
 import { specInWorkspace } from './spec/inputs.js';
 import { matrixPlan, planOutputs } from './distribute/matrix.js';
 import { checkImages } from './distribute/plan.js';
-import { planTags } from './pipeline.js';
 import { planMarkdown } from './report/plan-summary.js';
 
 /**
@@ -203,13 +202,7 @@ async function runMode(inputs: ActionInputs): Promise<RunReport> {
 /** `mode: plan`: the matrices of a build spread over runners, as job outputs (see docs/action.md). */
 async function planMode(inputs: ActionInputs): Promise<void> {
   const settings = await settingsFrom(inputs);
-  const planned = await planTags(settings.specPath, {
-    flavor: settings.flavor,
-    withParents: true,
-    ...(settings.image ? { image: settings.image } : {}),
-    ...(settings.registry ? { registry: settings.registry } : {}),
-    ...(settings.platforms ? { platforms: settings.platforms } : {}),
-  });
+  const planned = await planFor(settings);
   const { client, push } = await runContext(settings, planned);
   if (!push.push) {
     core.warning(

@@ -3,11 +3,11 @@
  * Plan: load the spec → hash every image → ask the registry whether each tag exists (bounded concurrency).
  */
 import pLimit from 'p-limit';
-import { UserError, errorMessage } from './errors.js';
+import { UserError } from './errors.js';
 import { planImages, type PlanImagesOptions } from './hash/index.js';
 import {
   RegistryClient,
-  checkExistence,
+  checkOrUnknown,
   type RegistryCheck,
   type RegistryOptions,
 } from './registry/index.js';
@@ -109,11 +109,7 @@ async function checkOne(client: RegistryClient, p: PlannedImage): Promise<Regist
         "no registry is set, so there is nothing to look up; set 'registry' in the spec or pass --registry",
     };
   }
-  try {
-    return await checkExistence(client, p.reference, p.platforms);
-  } catch (err) {
-    return { state: 'unknown', cause: 'server', reason: errorMessage(err) };
-  }
+  return checkOrUnknown(client, p.reference, p.platforms);
 }
 
 /** The plan stage: load → hash → check existence. */

@@ -181,17 +181,28 @@ export interface RunContext {
   push: PushDecision;
 }
 
+/**
+ * The images of a run's spec with their tags: the image asked for with the images it builds on (all without
+ * `image`), with the registry and platforms given instead of the spec's. `whole`: every image of the file.
+ */
+export function planFor(
+  settings: Pick<RunSettings, 'specPath' | 'flavor' | 'image' | 'registry' | 'platforms'>,
+  whole = false,
+): Promise<PlannedImage[]> {
+  return planTags(settings.specPath, {
+    flavor: settings.flavor,
+    withParents: true,
+    ...(settings.image && !whole ? { image: settings.image } : {}),
+    ...(settings.registry ? { registry: settings.registry } : {}),
+    ...(settings.platforms ? { platforms: settings.platforms } : {}),
+  });
+}
+
 /** Plan (hash), ask the push policy about the target registries, and check every tag. */
 async function planAndCheck(
   settings: RunSettings,
 ): Promise<{ planned: PlannedImage[]; entries: PlanEntry[]; run: RunContext }> {
-  const planned = await planTags(settings.specPath, {
-    flavor: settings.flavor,
-    withParents: true,
-    ...(settings.image ? { image: settings.image } : {}),
-    ...(settings.registry ? { registry: settings.registry } : {}),
-    ...(settings.platforms ? { platforms: settings.platforms } : {}),
-  });
+  const planned = await planFor(settings);
   const run = await runContext(settings, planned);
   const entries = await checkPlanned(planned, run.client);
   return { planned, entries, run };

@@ -5,11 +5,10 @@
  */
 import pLimit from 'p-limit';
 import { UserError } from '../errors.js';
-import { planTags } from '../pipeline.js';
-import { checkExistence, type RegistryCheck } from '../registry/index.js';
+import { checkOrUnknown } from '../registry/existence.js';
 import { formatPlatform, parsePlatform, samePlatform } from '../registry/platform.js';
 import type { RunReport } from '../report/types.js';
-import { buildAll, newReport, runContext, type RunSettings } from '../run.js';
+import { buildAll, newReport, planFor, runContext, type RunSettings } from '../run.js';
 import type { PlannedImage } from '../spec/types.js';
 import { legImage } from './legs.js';
 
@@ -60,11 +59,7 @@ export function selectLegImages(
 /** Builds and pushes the leg images that are not in the registry yet. */
 export async function runLeg(settings: LegSettings): Promise<RunReport> {
   const { log } = settings;
-  const all = await planTags(settings.specPath, {
-    flavor: settings.flavor,
-    ...(settings.registry ? { registry: settings.registry } : {}),
-    ...(settings.platforms ? { platforms: settings.platforms } : {}),
-  });
+  const all = await planFor(settings, true);
   const legs = selectLegImages(all, settings.images, settings.platform);
   const run = await runContext(settings, legs);
   const limit = pLimit(4);
@@ -72,8 +67,9 @@ export async function runLeg(settings: LegSettings): Promise<RunReport> {
     legs.map((leg) =>
       limit(async () => {
         const content = all.find((p) => p.spec.id === leg.spec.id)!;
-        const merged = await safeCheck(run.client, content.reference, content.platforms);
-        const pushed = merged.state === 'exists' ? merged : await safeCheck(run.client, leg.reference, []);
+        const merged = await checkOrUnknown(run.client, content.reference, content.platforms);
+        const pushed =
+          merged.state === 'exists' ? merged : await checkOrUnknown(run.client, leg.reference, []);
         return { leg, merged, pushed };
       }),
     ),
@@ -98,17 +94,4 @@ export async function runLeg(settings: LegSettings): Promise<RunReport> {
   if (!run.push.push && !settings.buildWithoutPush) toBuild.clear();
   await buildAll(legs, toBuild, reports, settings, run);
   return { images: reports, notes: run.push.reason ? [run.push.reason] : [] };
-}
-
-/** Existence, with every failure an `unknown` answer (a leg then builds: pushing its tag again harms nothing). */
-async function safeCheck(
-  client: Parameters<typeof checkExistence>[0],
-  reference: string,
-  platforms: string[],
-): Promise<RegistryCheck> {
-  try {
-    return await checkExistence(client, reference, platforms);
-  } catch (err) {
-    return { state: 'unknown', cause: 'server', reason: err instanceof Error ? err.message : String(err) };
-  }
 }

@@ -6,18 +6,25 @@
  */
 import pLimit from 'p-limit';
 import { decideImage } from '../decide.js';
-import { UserError, errorMessage } from '../errors.js';
-import { planTags } from '../pipeline.js';
+import { UserError } from '../errors.js';
 import {
   MANIFEST_ACCEPT,
-  checkExistence,
   parseReference,
   type RegistryCheck,
   type RegistryClient,
 } from '../registry/index.js';
+import { checkOrUnknown } from '../registry/existence.js';
 import { formatPlatform, normalizePlatform, type Platform } from '../registry/platform.js';
 import type { ImageReport, RunReport } from '../report/types.js';
-import { RunFailure, newReport, publishAll, runContext, type RunContext, type RunSettings } from '../run.js';
+import {
+  RunFailure,
+  newReport,
+  planFor,
+  publishAll,
+  runContext,
+  type RunContext,
+  type RunSettings,
+} from '../run.js';
 import type { PlannedImage } from '../spec/types.js';
 import { legReference } from './legs.js';
 
@@ -38,20 +45,8 @@ type Found =
   | { kind: 'incomplete'; existence: RegistryCheck; missing: string[] }
   | { kind: 'fail'; message: string };
 
-async function safeCheck(
-  client: RegistryClient,
-  reference: string,
-  platforms: string[],
-): Promise<RegistryCheck> {
-  try {
-    return await checkExistence(client, reference, platforms);
-  } catch (err) {
-    return { state: 'unknown', cause: 'server', reason: errorMessage(err) };
-  }
-}
-
 async function inspect(p: PlannedImage, settings: MergeSettings, client: RegistryClient): Promise<Found> {
-  const existence = await safeCheck(client, p.reference, p.platforms);
+  const existence = await checkOrUnknown(client, p.reference, p.platforms);
   if (existence.state === 'missing' && existence.digest) {
     return {
       kind: 'fail',
@@ -70,7 +65,7 @@ async function inspect(p: PlannedImage, settings: MergeSettings, client: Registr
   const missing: string[] = [];
   for (const platform of p.platforms) {
     const leg = legReference(p, platform);
-    const found = await safeCheck(client, leg, []);
+    const found = await checkOrUnknown(client, leg, []);
     if (found.state === 'exists' && found.digest) sources.push(`${p.repository}@${found.digest}`);
     else missing.push(platform);
   }
@@ -134,7 +129,7 @@ async function merge(
   run: RunContext,
 ) {
   // Asked again right before writing: a concurrent run may have made the tag since the check.
-  const now = await safeCheck(run.client, p.reference, p.platforms);
+  const now = await checkOrUnknown(run.client, p.reference, p.platforms);
   if (now.state === 'exists') {
     report.existence = now;
     report.reason = 'merged by a concurrent run';
@@ -148,7 +143,7 @@ async function merge(
   const { createIndex } = await import('../publish/index-image.js');
   settings.log.info(`${p.reference}: merging ${p.platforms.join(', ')} from ${sources.join(' ')}`);
   await createIndex(p.reference, sources, { ...run.registryOptions, mask: (s) => settings.log.setSecret(s) });
-  const made = await safeCheck(run.client, p.reference, p.platforms);
+  const made = await checkOrUnknown(run.client, p.reference, p.platforms);
   if (made.state !== 'exists' || !made.digest) {
     throw new UserError(
       `${p.reference}: merged, but the registry does not show it with every platform: ${made.reason}`,
@@ -162,11 +157,7 @@ async function merge(
 
 /** Merges every selected image whose legs are all pushed; says which images still miss which platforms. */
 export async function runMerge(settings: MergeSettings): Promise<RunReport> {
-  const all = await planTags(settings.specPath, {
-    flavor: settings.flavor,
-    ...(settings.registry ? { registry: settings.registry } : {}),
-    ...(settings.platforms ? { platforms: settings.platforms } : {}),
-  });
+  const all = await planFor(settings, true);
   const selected = select(all, settings.images);
   for (const p of selected) {
     if (!p.registry) {

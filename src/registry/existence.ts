@@ -35,6 +35,19 @@ export interface RegistryCheck extends Existence {
 const isIndex = (mediaType: string): boolean =>
   mediaType === MEDIA_TYPES.ociIndex || mediaType === MEDIA_TYPES.dockerList;
 
+/** `checkExistence`, with any failure it throws an `unknown` answer saying why (the caller's policy decides). */
+export async function checkOrUnknown(
+  client: RegistryClient,
+  reference: string,
+  platforms: string[],
+): Promise<RegistryCheck> {
+  try {
+    return await checkExistence(client, reference, platforms);
+  } catch (err) {
+    return { state: 'unknown', cause: 'server', reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 /**
  * Check one reference (with tag or digest). `platforms` are the requested platforms as written
  * (`linux/amd64`): an index must list each of them; a single-platform image is accepted for one requested

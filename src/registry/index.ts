@@ -18,6 +18,7 @@ export {
 export { RegistryClient, RegistryFailure, type RegistryOptions, type FailureCause } from './client.js';
 export {
   checkExistence,
+  checkOrUnknown,
   MANIFEST_ACCEPT,
   MEDIA_TYPES,
   type RegistryCheck,

@@ -22,7 +22,7 @@ import {
 import type { ContextFile } from './context.js';
 import { CACHE_MOUNTS, CONDA_ENV, VENV } from './defaults.js';
 import { DockerfileWriter, cacheMount } from './dockerfile.js';
-import { commandLine, fieldPath, shQuote } from './quote.js';
+import { commandLine, fieldPath, shQuote, singleLine } from './quote.js';
 import type { BuildContext, CacheMount, RenderOptions } from './types.js';
 
 /** Where generated files are bind-mounted during RUN steps (never part of a layer). */
@@ -89,11 +89,28 @@ function condaStep(spec: ImageSpec, micromambaImage: string): Step | undefined {
   };
 }
 
+/** A `packages` entry that is an installer option (`--pre`, `-f URL`, `--extra-index-url URL`), not a requirement. */
+function isOptionLine(entry: string): boolean {
+  return entry.trimStart().startsWith('-');
+}
+
+/**
+ * flytekit's builder writes `packages` into a requirements file, where option lines are valid. When an entry
+ * is an option, this flavor does the same: the entries become the lines of a file in the build context (data,
+ * never part of the Dockerfile or a shell command), installed with `-r`. Otherwise each package is one
+ * quoted argument, which means the same thing.
+ */
+function packagesAsFile(spec: ImageSpec): ContextFile | undefined {
+  if (!spec.packages.some(isOptionLine)) return undefined;
+  const lines = spec.packages.map((p, i) => singleLine(p, { spec, path: `packages[${i}]` }));
+  return { path: '.imagespec/packages.txt', content: `${lines.join('\n')}\n` };
+}
+
 function pythonStep(spec: ImageSpec, uvImage: string, mounted: MountedSecret[]): Step | undefined {
   const reqs = requirements(spec);
   if (reqs.kind === 'none' && spec.packages.length === 0) return undefined;
   const secretMounts = mounted.map((m) => m.mount);
-  const pkgs = spec.packages.map((p, i) => shQuote(p, { spec, path: `packages[${i}]` }));
+  let pkgs = spec.packages.map((p, i) => shQuote(p, { spec, path: `packages[${i}]` }));
   const index = indexArgs(spec);
   const uvMount = `--mount=from=${uvImage},source=/uv,target=/usr/local/bin/uv`;
 
@@ -143,6 +160,13 @@ function pythonStep(spec: ImageSpec, uvImage: string, mounted: MountedSecret[]):
     files.push({ path: '.imagespec/requirements.txt', source: reqs.file });
     mounts.push(`--mount=type=bind,source=.imagespec/requirements.txt,target=${MOUNT_DIR}/requirements.txt`);
     reqArgs.push(`-r ${MOUNT_DIR}/requirements.txt`);
+  }
+  const packagesFile = packagesAsFile(spec);
+  if (packagesFile) {
+    files.push(packagesFile);
+    mounts.push(`--mount=type=bind,source=${packagesFile.path},target=${MOUNT_DIR}/packages.txt`);
+    reqArgs.push(`-r ${MOUNT_DIR}/packages.txt`);
+    pkgs = [];
   }
   if (spec.python_installer === 'pip') {
     const { pip } = CACHE_MOUNTS;

@@ -334,15 +334,21 @@ const checkRequirements: Check = async (c) => {
   }
 };
 
+/** The fields that name a file or directory the tag and the build read (besides `copy`), and its kind. */
+const PATH_FIELDS: ReadonlyArray<[string, 'file' | 'directory']> = [
+  ['requirements', 'file'],
+  ['source_root', 'directory'],
+  ['dockerfile', 'file'],
+  ['build_context', 'directory'],
+  ['dockerignore', 'file'],
+];
+
 /** Directories and files the build reads exist, have the right kind and stay inside the repository. */
 const checkPathFields: Check = async (c) => {
-  const kinds: Array<[string, 'file' | 'directory']> = [
-    ['source_root', 'directory'],
-    ['dockerfile', 'file'],
-    ['build_context', 'directory'],
-    ['dockerignore', 'file'],
-  ];
-  for (const [name, kind] of kinds) if (c.ok(name)) await checkPath(c.ctx, c.p(name), c.s(name), kind);
+  for (const [name, kind] of PATH_FIELDS) {
+    // `requirements` is checked with its lock-file rules (checkRequirements).
+    if (name !== 'requirements' && c.ok(name)) await checkPath(c.ctx, c.p(name), c.s(name), kind);
+  }
 };
 
 /** `copy` entries: relative, below the spec directory, existing. */
@@ -486,14 +492,7 @@ const checkCommands: Check = (c) => {
 
 /** hash mode: the files the tag reads exist and have the right kind (containment is left to strict). */
 const checkHashPaths: Check = async (c) => {
-  const paths: Array<[string, 'file' | 'directory']> = [
-    ['requirements', 'file'],
-    ['source_root', 'directory'],
-    ['dockerfile', 'file'],
-    ['build_context', 'directory'],
-    ['dockerignore', 'file'],
-  ];
-  for (const [name, kind] of paths) {
+  for (const [name, kind] of PATH_FIELDS) {
     const value = c.value(name);
     // flytekit skips falsy values ('' included); extension fields are already checked by the schema.
     if (typeof value === 'string' && value !== '') await checkPath(c.ctx, c.p(name), value, kind, false);

@@ -446,6 +446,36 @@ describe('imagespec build', () => {
     expect(r.stdout.trim()).toBe('child');
   });
 
+  it('installs packages given with an installer option line, as flytekit does with its requirements file', async () => {
+    const spec = await specDir(
+      'pip-options',
+      [
+        'name: pip-options',
+        `base_image: ${MIRROR}/library/python:3.11-slim-bookworm`,
+        'python_installer: pip',
+        // No pip_index: the option line in packages is what points the installer at the index.
+        `packages: ["--index-url ${INDEX}", tb-hello]`,
+        'builder_options: {network: host}',
+        '',
+      ].join('\n'),
+    );
+    const out = await imagespec(['build', '--cache', 'none', spec]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toContain('-r /tmp/imagespec/packages.txt');
+    const [image] = built(out.stdout);
+    cleanupRefs.push(image!.ref);
+    const r = await docker(
+      'run',
+      '--rm',
+      image!.ref,
+      'python',
+      '-c',
+      'import tb_hello; print(tb_hello.__name__)',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('tb_hello');
+  });
+
   it('keeps hostile spec values as data in a real build', async () => {
     const hostile = `"; touch /pwned; echo "$(touch /pwned2) \`id\` $HOME \${PATH} $$ \\ ${run}`;
     const spec = await specDir(

@@ -24,6 +24,26 @@ function indexOf(df: string, needle: string): number {
 }
 
 describe('generic flavor', () => {
+  test('packages with installer options become a requirements file, as flytekit writes them', async () => {
+    const packages = ['--pre -f https://wheels.example.test/simple', 'numpy', "x'; touch /pwned #"];
+    for (const python_installer of ['uv', 'pip'] as const) {
+      const ctx = await renderBuild(planned(image({ packages, python_installer })));
+      expect(ctx.files.find((f) => f.path === '.imagespec/packages.txt')?.content).toBe(
+        `${packages.join('\n')}\n`,
+      );
+      expect(ctx.dockerfile).toContain(
+        '--mount=type=bind,source=.imagespec/packages.txt,target=/tmp/imagespec/packages.txt',
+      );
+      expect(ctx.dockerfile).toContain('-r /tmp/imagespec/packages.txt');
+      // The entries are file content only: none of them reaches the Dockerfile.
+      for (const p of packages) expect(ctx.dockerfile).not.toContain(p);
+      expect(ctx.dockerfile).not.toContain('pwned');
+    }
+    const plain = await renderBuild(planned(image({ packages: ['numpy', 'pandas==2.0'] })));
+    expect(plain.files.map((f) => f.path)).not.toContain('.imagespec/packages.txt');
+    expect(plain.dockerfile).toMatch(/numpy/);
+  });
+
   const full = image({
     python_version: '3.11',
     apt_packages: ['curl'],
