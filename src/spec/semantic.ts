@@ -568,6 +568,20 @@ const STRICT: Check[] = [
   checkCommands,
 ];
 
+/**
+ * Rules about what the generated Dockerfile may contain. A `builder: noop` image renders nothing (it is its
+ * base_image), so, as with flytekit's noop builder, these fields are accepted there unused.
+ */
+const RENDER_ONLY: ReadonlySet<Check> = new Set([
+  checkCuda,
+  checkPythonExecConda,
+  checkLockInstaller,
+  checkPipExtraArgs,
+  checkToolImages,
+  checkMountTargets,
+  checkCommands,
+]);
+
 /** What tag and explain refuse: only what flytekit itself would refuse when computing the tag. */
 const HASH: Check[] = [
   checkHashPaths,
@@ -588,7 +602,10 @@ export async function semanticDiagnostics(
   const ctx: Ctx = { ...context, root: resolve(context.root), out: [], failed, flavor };
   for (const src of sources) {
     const image = new ImageCheck(src, ctx);
-    for (const check of mode === 'strict' ? STRICT : HASH) await check(image);
+    const noop = image.ok('builder') && image.s('builder') === NOOP_BUILDER;
+    for (const check of mode === 'strict' ? STRICT : HASH) {
+      if (!(noop && RENDER_ONLY.has(check))) await check(image);
+    }
   }
   return ctx.out;
 }

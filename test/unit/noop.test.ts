@@ -114,6 +114,22 @@ describe('builder: noop', () => {
   });
 });
 
+describe('validate: a noop image renders nothing', () => {
+  it('fields only a generated Dockerfile uses are not judged for it, as flytekit ignores them', async () => {
+    const fields = 'cuda: "12.1"\nbuilder_config: {uv_image: "not a reference!"}\n';
+    const noop = await specFile(
+      'noop-fields',
+      `name: app\nbuilder: noop\nbase_image: "debian:12"\n${fields}`,
+    );
+    await expect(loadSpecFile(noop)).resolves.toBeDefined();
+    const built = await specFile('built-fields', `name: app\nbase_image: "debian:12"\n${fields}`);
+    await expect(loadSpecFile(built)).rejects.toSatisfy((e: unknown) => {
+      const paths = (e as UserError).diagnostics.map((d) => d.path);
+      return paths.includes('cuda') && paths.includes('builder_config.uv_image');
+    });
+  });
+});
+
 describe('the decision for a noop image', () => {
   const states: Record<string, RegistryCheck> = {
     exists: { state: 'exists', reason: 'found', digest: 'sha256:abc' },
