@@ -113,7 +113,7 @@ function layeredSpec(salt: string): string {
     '  child:',
     '    base_image: parent',
     '    platform: linux/amd64,linux/arm64',
-    `    commands: ["uname -m > /arch.txt", "echo child-${salt} > /child.txt"]`,
+    `    commands: ["echo child-${salt} > /child.txt && uname -m > /arch.txt"]`,
     '',
   ].join('\n');
 }
@@ -138,7 +138,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await removeImages(pulled);
+  // The docker driver keeps what it pushes in the local store too: remove every image of this file's registries.
+  const local = await run('docker', ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}']);
+  const mine = local.stdout.split('\n').filter((ref) => ref.includes(`/${marker}-`));
+  await removeImages([...pulled, ...mine]);
   await pruneBuildRecords(marker);
   if (root) await rm(root, { recursive: true, force: true });
 });
