@@ -284,7 +284,11 @@ export async function buildAll(
     } catch (err) {
       // A concurrent run of the same spec may have won the race (and made this push fail, or this build
       // fail on a shared builder): its image under the content tag is this run's answer.
-      if (!check || !(await pushedAfterFailure(run.client, ctx.planned, report))) throw err;
+      // A failed push, or a clash over the image's name, may be the other run's push in progress: asked a few
+      // times; a failed build once.
+      const racing =
+        (err as { pushing?: boolean }).pushing === true || /already exists/.test(errorMessage(err));
+      if (!check || !(await pushedAfterFailure(run.client, ctx.planned, report, racing ? 5 : 1))) throw err;
       log.warning(`${ctx.planned.reference}: ${report.reason}; this run's build failed: ${firstLine(err)}`);
       report.durationMs = performance.now() - started;
       continue;
@@ -312,6 +316,7 @@ export async function buildAll(
       if (written.concurrent) {
         concurrent = true;
         await pushedMeanwhile(run.client, ctx.planned, report, true);
+        log.info(`${ctx.planned.reference}: pushed by a concurrent run while this one pushed; left alone`);
       } else digest = written.digest;
     }
     // Built here but not pushed: a concurrent run pushed the content tag first, and its image is the answer.

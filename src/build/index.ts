@@ -48,6 +48,9 @@ export const stderrLog: BuildLog = {
 
 /** A build that failed: says which step and shows its last lines. Nothing was pushed. */
 export class BuildFailure extends UserError {
+  /** The push failed (not the build): a concurrent run pushing the same tag is a likely cause. */
+  pushing = false;
+
   constructor(message: string) {
     super(message);
     this.name = 'BuildFailure';
@@ -277,7 +280,11 @@ export async function buildImage(
     }
     const push = buildArgs(ctx, where, builder, cache, opts, 'push-built');
     const pushed = await runBuildx(ctx, push, dockerConfig.env, opts, log, 'Push');
-    if (pushed.run.code !== 0) throw failure(ctx, pushed.progress, pushed.run.stderr);
+    if (pushed.run.code !== 0) {
+      const err = failure(ctx, pushed.progress, pushed.run.stderr);
+      err.pushing = true;
+      throw err;
+    }
     const digest = await readDigest(metadataFile);
     return buildResult(ctx, builder, cache, cmd, progress, digest, log);
   } finally {

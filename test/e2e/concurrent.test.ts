@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle, runCli } from '../support/bundle.js';
+import { basicAuth, pushImage } from '../support/registry-upload.js';
 import { MANIFEST_ACCEPT, pruneBuildRecords, testbed, writeTree } from '../support/testbed.js';
 
 const tb = testbed();
@@ -107,4 +108,40 @@ describe('concurrent runs of one spec', () => {
     console.log(`digests the content tag had, per wave of ${RUNS} concurrent runs: ${counts.join(', ')}`);
     expect(counts).toHaveLength(WAVES);
   }, 900_000);
+
+  it('a build that fails while another run pushes the content tag succeeds with that image, with a warning', async () => {
+    const repository = `imagespec-e2e-concurrent-${run}`;
+    const yaml = [
+      'name: failing',
+      `registry: ${BASIC}/${repository}`,
+      'base_image: debian:bookworm-slim',
+      'commands:',
+      // Fails, but only after the other run's push below has landed.
+      `  - sleep 6 && echo ${run} && exit 3`,
+      '',
+    ].join('\n');
+    const spec = path.join(
+      await writeTree(path.join(work, 'failing'), { 'imagespec.yaml': yaml }),
+      'imagespec.yaml',
+    );
+    const tagged = await runCli(cli, ['tag', spec], { env, cwd: work });
+    expect(tagged.code, tagged.stderr).toBe(0);
+    const reference = tagged.stdout.trim();
+    const tag = reference.slice(reference.lastIndexOf(':') + 1);
+    const building = runCli(cli, ['build', '--push', '--cache', 'none', spec], { env, cwd: work });
+    await new Promise((done) => setTimeout(done, 2000));
+    const other = await pushImage(
+      { registry: BASIC, authorization: basicAuth(tb.basic.user, tb.basic.password) },
+      `${repository}/failing`,
+      'linux/amd64',
+      tag,
+    );
+    const out = await building;
+    expect(out.code, out.stderr.slice(-3000)).toBe(0);
+    expect(out.stdout.trim()).toBe(`${reference}@${other.digest} (exists)`);
+    expect(out.stderr).toMatch(
+      /pushed by a concurrent run; this run's build failed: images\.failing: build failed at step/,
+    );
+    expect((await manifest(`${repository}/failing`, tag)).digest).toBe(other.digest);
+  }, 300_000);
 });
