@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { UserError } from '../errors.js';
+import { platformsProblem } from '../spec/inputs.js';
 import { parseFlavor, type Flavor } from '../choices.js';
 
 /** The options every command that reads a spec file takes. */
@@ -70,6 +71,18 @@ export function insecureRegistries(command: string, values: { 'insecure-registry
     }
   }
   return hosts.map((h) => h.trim());
+}
+
+/** `--platforms P,...`, checked with the spec's `platform` rules before anything runs. */
+export function platformsOption(command: string, text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const list = text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const problem = platformsProblem(list);
+  if (problem) throw new UserError(`${command}: --platforms ${problem}`);
+  return list;
 }
 
 export interface HashArgs {

@@ -3,7 +3,13 @@ import { parseCacheBackend, parseOnUnknown, parseProvenance } from '../choices.j
 import { UserError } from '../errors.js';
 import { runLeg } from '../distribute/leg.js';
 import { run, type RunSettings } from '../run.js';
-import { INSECURE_OPTION, buildkitdOption, insecureRegistries, parseSpecArgs } from './args.js';
+import {
+  INSECURE_OPTION,
+  buildkitdOption,
+  insecureRegistries,
+  parseSpecArgs,
+  platformsOption,
+} from './args.js';
 import type { Command } from './command.js';
 
 const USAGE =
@@ -76,10 +82,7 @@ export const build: Command = {
     const buildkitd = await buildkitdOption(v, insecure);
     const onUnknown = parseOnUnknown('build: --on-unknown', v['on-unknown']);
 
-    const platforms = v.platforms
-      ?.split(',')
-      .map((p) => p.trim())
-      .filter(Boolean);
+    const platforms = platformsOption('build', v.platforms);
     const settings: RunSettings = {
       specPath: spec,
       flavor,

@@ -10,6 +10,7 @@ import {
   insecureRegistries,
   parseHashArgs,
   parseSpecArgs,
+  platformsOption,
 } from './args.js';
 import type { Command } from './command.js';
 
@@ -112,10 +113,7 @@ async function runMatrix(args: string[]): Promise<number> {
   const { registry, image } = v;
   if (registry === '') throw new UserError('plan: --registry needs a value, e.g. --registry ghcr.io/acme');
   const maxLayers = v['max-layers'] === undefined ? undefined : positiveInt(v['max-layers']);
-  const platforms = v.platforms
-    ?.split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
+  const platforms = platformsOption('plan', v.platforms);
   const plan = await planMatrix(spec, {
     flavor,
     ...(registry ? { registry } : {}),

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readInputs } from '../../src/action/inputs.js';
+import { platformsOption } from '../../src/commands/args.js';
 import { UserError } from '../../src/errors.js';
 import { specInWorkspace } from '../../src/spec/inputs.js';
 
@@ -40,6 +41,16 @@ describe('list inputs', () => {
     expect(problem({ platforms: ',\n#only a comment' })).toMatch(/^input 'platforms' is empty/);
     expect(problem({ mode: 'build', image: 'app', platform: 'linux/x' })).toMatch(
       /^input 'platform' "linux\/x" has an unknown architecture/,
+    );
+  });
+
+  it('the CLI --platforms option follows the same rules', () => {
+    expect(platformsOption('build', 'linux/amd64, linux/arm64')).toEqual(['linux/amd64', 'linux/arm64']);
+    expect(() => platformsOption('plan', 'linux/amd64,linux/amd64')).toThrow(
+      'plan: --platforms lists "linux/amd64" twice; remove one',
+    );
+    expect(() => platformsOption('build', 'linux/x')).toThrow(
+      /^build: --platforms "linux\/x" has an unknown architecture/,
     );
   });
 
