@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { UserError } from '../errors.js';
 import { pyTruthy } from '../spec/image.js';
 import {
   FLYTEKIT_FIELDS,
@@ -173,6 +174,24 @@ interface FieldContext {
 
 const resolveIn = (spec: ImageSpec, p: string): string => path.resolve(spec.dir, p);
 
+/**
+ * A file the spec stage found can still fail to read while it is hashed (unreadable, changed, gone): the
+ * error then names the field's place in the spec file, like every other problem with a spec.
+ */
+async function atField(spec: ImageSpec, field: string, work: Promise<void>): Promise<void> {
+  try {
+    await work;
+  } catch (err) {
+    if (!(err instanceof UserError) || err.diagnostics.length > 0) throw err;
+    const pos = spec.pos(field);
+    const prefix = spec.fieldPrefix ?? `images.${spec.id}`;
+    const path = prefix && field ? `${prefix}.${field}` : prefix || field;
+    throw new UserError(`${pos.file}: 1 problem in the spec file`, [
+      { file: pos.file, line: pos.line, col: pos.col, path, message: err.message },
+    ]);
+  }
+}
+
 /** One flytekit field's entry in the hashed dict, paths replaced by digests as flytekit does. */
 async function hashField(c: FieldContext, field: string, value: PyValue): Promise<void> {
   const { spec, dict } = c;
@@ -295,9 +314,9 @@ export async function planImage(
     if (value !== null && !(field in EXCLUDED_FROM_ID)) dict.idEntries.push([field, idValue(field, value)]);
     if (field in EXCLUDED_FIELDS) dict.excluded(field, EXCLUDED_FIELDS[field]!);
     else if (value === null) dict.excluded(field, 'None values are left out');
-    else await hashField(c, field, value);
+    else await atField(spec, field, hashField(c, field, value));
   }
-  await hashExtensions(c);
+  await atField(spec, '', hashExtensions(c));
 
   const idSource: ReprValue = { type: 'dict', entries: dict.idEntries };
   const imageId = createHash('md5').update(pyRepr(idSource), 'utf8').digest('base64url');

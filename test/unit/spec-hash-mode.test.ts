@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planTags } from '../../src/pipeline.js';
-import { explainText } from '../../src/hash/index.js';
+import { UserError } from '../../src/errors.js';
+import { explainText, planImages } from '../../src/hash/index.js';
 import { checkSpecFile, loadSpecFile } from '../../src/spec/index.js';
 
 const tmp = await mkdtemp(join(tmpdir(), 'imagespec-hash-mode-'));
@@ -207,5 +208,25 @@ describe('builder_options.network', () => {
         await messages(await specFile(`name: app\nbuilder_options: {network: ${mode}}\n`), 'strict'),
       ).toEqual([]);
     }
+  });
+});
+
+describe('a file that fails while it is hashed', () => {
+  it('is reported at the field that names it, like every problem with a spec', async () => {
+    const file = await specFile('name: app\nrequirements: reqs.txt\n', { 'reqs.txt': 'numpy\n' });
+    const spec = await loadSpecFile(file);
+    // Gone between the check and the hash (a concurrent checkout, a cleanup).
+    await rm(join(file, '..', 'reqs.txt'));
+    const err = await planImages(spec, { flavor: 'generic' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).diagnostics).toEqual([
+      {
+        file,
+        line: 2,
+        col: 15,
+        path: 'requirements',
+        message: expect.stringMatching(/reqs\.txt does not exist/),
+      },
+    ]);
   });
 });
