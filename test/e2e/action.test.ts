@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, symlink, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -386,5 +386,25 @@ describe('visibility on the token registry', () => {
       `Bearer ${token}`,
     );
     expect(head.status).toBe(200);
+  });
+});
+
+describe('the spec input', () => {
+  it('refuses a spec outside the workspace (as written, or through a link) before reading it or running docker', async () => {
+    const repo = `outside-${randomBytes(3).toString('hex')}`;
+    const outside = await workspace(spec(repo, 'outside'));
+    const ws = await workspace('name: inside\n');
+    await symlink(path.join(outside, 'imagespec.yaml'), path.join(ws, 'linked.yaml'));
+    for (const input of [
+      path.join('..', path.basename(outside), 'imagespec.yaml'),
+      '/etc/passwd',
+      'linked.yaml',
+    ]) {
+      const result = await runAction(ws, { ...basicLogin(), spec: input });
+      expect(result.code, input).toBe(1);
+      expect(result.stdout).toMatch(/::error::input 'spec' is ".*", which .*outside the workspace/);
+      expect(result.stdout).not.toContain('root:x:0:0');
+      expect(result.dockerCalls).toEqual([]);
+    }
   });
 });
