@@ -17,6 +17,10 @@ import { didYouMean } from './suggest.js';
 import { tagFormatProblem } from './tag-format.js';
 import { NOOP_BUILDER, type Diagnostic, type PyValue, type SourcePos } from './types.js';
 import { displayValue, pyTypeName } from './yaml11.js';
+import { MAX_LINE_BYTES, jsonString } from '../util/dockerfile-line.js';
+
+/** What a RUN line holds besides its script: the instruction or indentation, the shell, brackets, quotes. */
+const RUN_LINE_OVERHEAD = 64;
 
 /**
  * Mapping keys that YAML typed as something other than a string (`on:` is True, `1:` is 1).
@@ -490,6 +494,28 @@ const checkCommands: Check = (c) => {
   });
 };
 
+/**
+ * A command runs as the script of one exec-form RUN, on one Dockerfile line that BuildKit reads up to 64 KiB
+ * (escapes included). The flyte flavor runs all commands as one script joined with `&&`, as flytekit does.
+ */
+const checkCommandLength: Check = (c) => {
+  if (c.ownDockerfile || !c.ok('commands')) return;
+  const commands = (c.value('commands') as PyValue[]).filter((v): v is string => typeof v === 'string');
+  const scripts: Array<[string, string]> =
+    c.flavor === 'flyte'
+      ? [[c.p('commands'), commands.join(' && ')]]
+      : commands.map((command, i) => [childPath(c.p('commands'), i), command]);
+  for (const [path, script] of scripts) {
+    const bytes = Buffer.byteLength(jsonString(script)) + RUN_LINE_OVERHEAD;
+    if (bytes <= MAX_LINE_BYTES) continue;
+    c.report(
+      path,
+      `${path} makes a RUN line of ${bytes} bytes; BuildKit reads at most ${MAX_LINE_BYTES} bytes per line. Put the script in a file listed in copy and run that file`,
+      c.flavor === 'flyte',
+    );
+  }
+};
+
 /** hash mode: the files the tag reads exist and have the right kind (containment is left to strict). */
 const checkHashPaths: Check = async (c) => {
   for (const [name, kind] of PATH_FIELDS) {
@@ -566,6 +592,7 @@ const STRICT: Check[] = [
   checkToolImages,
   checkMountTargets,
   checkCommands,
+  checkCommandLength,
 ];
 
 /**

@@ -115,6 +115,24 @@ describe('build rules (validate, plan, render, build)', () => {
     ]);
   });
 
+  it('commands that would make a RUN line longer than BuildKit reads', async () => {
+    const half = `echo ${'x'.repeat(40_000)}`;
+    const yaml = `name: app\ncommands:\n  - ${half}\n  - ${half}\n`;
+    // generic: one RUN per command, each fits; flyte: one RUN for all, as flytekit joins them with &&.
+    expect(await problems(yaml, { flavor: 'generic' })).toEqual([]);
+    expect(await problems(yaml, { flavor: 'flyte' })).toEqual([
+      [
+        2,
+        1,
+        'commands',
+        expect.stringMatching(/^commands makes a RUN line of \d+ bytes; BuildKit reads at most 65535/),
+      ],
+    ]);
+    expect(await problems(`name: app\ncommands: ["${'y'.repeat(70_000)}"]\n`)).toEqual([
+      [2, 12, 'commands[0]', expect.stringMatching(/^commands\[0\] makes a RUN line of 70066 bytes/)],
+    ]);
+  });
+
   it('a Dockerfile that does not exist', async () => {
     expect(await problems('name: app\ndockerfile: nope/Dockerfile\n')).toEqual([
       [2, 13, 'dockerfile', expect.stringMatching(/does not exist/)],

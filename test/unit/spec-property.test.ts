@@ -37,7 +37,18 @@ const FIELDS: Record<string, fc.Arbitrary<unknown>> = {
   env: fc.dictionary(some('A', 'PATH', '1bad', 'a-b', 'X_Y'), some('x', '$HOME', 'a"b', '', ...hostile), {
     maxKeys: 3,
   }),
-  commands: list(some('echo hi', 'echo a \\', '', '# note', 'echo $HOME', 'cat <<EOF', ...hostile)),
+  commands: list(
+    some(
+      'echo hi',
+      'echo a \\',
+      '',
+      '# note',
+      'echo $HOME',
+      'cat <<EOF',
+      `echo ${'x'.repeat(70_000)}`,
+      ...hostile,
+    ),
+  ),
   cuda: some('12.1', null),
   cudnn: some('8', null),
   base_image: some(
