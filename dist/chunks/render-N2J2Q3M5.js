@@ -1,0 +1,3 @@
+import { createRequire as __imagespecCreateRequire } from 'node:module'; const require = __imagespecCreateRequire(import.meta.url);
+import{ALL_CACHE_MOUNTS,BASE_IMAGE_ARG,CACHE_MOUNTS,DEFAULT_MICROMAMBA_IMAGE,DEFAULT_UV_IMAGE,SPEC_HASH_LABEL,listTree,renderBuild,sourceFromEnv}from"./chunk-BGHJOSYQ.js";import"./chunk-RBLUZWEF.js";import"./chunk-UJNUNUWF.js";import"./chunk-HCRVOQTG.js";import"./chunk-D2P7VZKS.js";export{ALL_CACHE_MOUNTS,BASE_IMAGE_ARG,CACHE_MOUNTS,DEFAULT_MICROMAMBA_IMAGE,DEFAULT_UV_IMAGE,SPEC_HASH_LABEL,listTree,renderBuild,sourceFromEnv};
+//# sourceMappingURL=render-N2J2Q3M5.js.map
