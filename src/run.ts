@@ -300,7 +300,7 @@ export async function buildAll(
     }
     let concurrent = result.concurrent === true;
     let digest = result.digest;
-    if (check && result.pushed) {
+    if (check && result.pushed && result.staged) {
       // Staged; now the content tag, last, unless a concurrent run wrote it meanwhile.
       const { writeContentTag } = await import('./publish/content-tag.js');
       const written = await writeContentTag(

@@ -278,15 +278,39 @@ export async function buildImage(
         concurrent: true,
       };
     }
-    const push = buildArgs(ctx, where, builder, cache, opts, 'push-built');
-    const pushed = await runBuildx(ctx, push, dockerConfig.env, opts, log, 'Push');
+    let staged = opts.stage === true;
+    let pushed = await runBuildx(
+      ctx,
+      buildArgs(ctx, where, builder, cache, opts, 'push-built'),
+      dockerConfig.env,
+      opts,
+      log,
+      'Push',
+    );
+    if (pushed.run.code !== 0 && staged) {
+      // A registry that refuses the staging tag (immutable tags keep one left behind by an earlier run) still
+      // gets the image: asked again, then pushed under the content tag itself.
+      log.warning(
+        `${ctx.planned.reference}: pushing under the staging tag failed (${lastLine(pushed.run.stderr)}); pushing the content tag directly`,
+      );
+      if (await opts.beforePush()) {
+        return {
+          ...buildResult(ctx, builder, cache, cmd, progress, undefined, log),
+          pushed: false,
+          concurrent: true,
+        };
+      }
+      staged = false;
+      const direct = buildArgs(ctx, where, builder, cache, { ...opts, stage: false }, 'push-built');
+      pushed = await runBuildx(ctx, direct, dockerConfig.env, opts, log, 'Push');
+    }
     if (pushed.run.code !== 0) {
       const err = failure(ctx, pushed.progress, pushed.run.stderr);
       err.pushing = true;
       throw err;
     }
     const digest = await readDigest(metadataFile);
-    return buildResult(ctx, builder, cache, cmd, progress, digest, log);
+    return { ...buildResult(ctx, builder, cache, cmd, progress, digest, log), ...(staged ? { staged } : {}) };
   } finally {
     await Promise.all([
       onDisk.cleanup(),

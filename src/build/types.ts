@@ -79,6 +79,8 @@ export interface BuildResult {
   pushed: boolean;
   /** Built, but not pushed: `beforePush` found the tag already pushed by a concurrent run. */
   concurrent?: boolean;
+  /** Pushed under the staging tag (`stage`); the caller writes the content tag. */
+  staged?: boolean;
   /** Builder the image was built with. */
   builder: string;
   cache: CacheReport;

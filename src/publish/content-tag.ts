@@ -13,9 +13,16 @@ import { checkExistence } from '../registry/existence.js';
 import type { RegistryClient } from '../registry/client.js';
 import { parseReference, registriesOf } from '../registry/reference.js';
 
-/** The tag a build pushes to before the content tag is written: `REPOSITORY:TAG-staging`. */
+const STAGING = '-staging';
+
+/**
+ * The tag a build pushes to before the content tag is written: `REPOSITORY:TAG-staging`, the tag cut so the
+ * result stays within the 128 characters a tag may have (the hash at its start keeps it apart from others).
+ */
 export function stagingReference(reference: string): string {
-  return `${reference}-staging`;
+  const colon = reference.lastIndexOf(':');
+  const tag = reference.slice(colon + 1);
+  return `${reference.slice(0, colon + 1)}${tag.slice(0, 128 - STAGING.length)}${STAGING}`;
 }
 
 export interface ContentTagResult {

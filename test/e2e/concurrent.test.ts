@@ -13,7 +13,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle, runCli } from '../support/bundle.js';
 import { basicAuth, pushImage } from '../support/registry-upload.js';
-import { MANIFEST_ACCEPT, pruneBuildRecords, testbed, writeTree } from '../support/testbed.js';
+import {
+  MANIFEST_ACCEPT,
+  pruneBuildRecords,
+  run as runCommand,
+  testbed,
+  writeTree,
+} from '../support/testbed.js';
 
 const tb = testbed();
 const BASIC = tb.basic.registry;
@@ -143,5 +149,44 @@ describe('concurrent runs of one spec', () => {
       /pushed by a concurrent run; this run's build failed: images\.failing: build failed at step/,
     );
     expect((await manifest(`${repository}/failing`, tag)).digest).toBe(other.digest);
+  }, 300_000);
+
+  it('a registry that refuses the staging tag still gets the image, under the content tag', async () => {
+    // A docker shim refuses pushes under the staging tag, as a registry with immutable tags refuses one that
+    // an earlier run left behind; every other docker call runs the real CLI.
+    const real = (await runCommand('/bin/sh', ['-c', 'command -v docker'], { env })).stdout.trim();
+    expect(real).toMatch(/docker$/);
+    const shimDir = path.join(work, 'shim');
+    await mkdir(shimDir, { recursive: true });
+    await writeFile(
+      path.join(shimDir, 'docker'),
+      `#!/bin/sh\ncase "$*" in *-staging,push=true*) echo "ERROR: failed to push: tag invalid: the tag is immutable" >&2; exit 1;; esac\nexec ${real} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const repository = `imagespec-e2e-concurrent-${run}`;
+    const yaml = [
+      'name: immutable',
+      `registry: ${BASIC}/${repository}`,
+      'base_image: debian:bookworm-slim',
+      'commands:',
+      `  - echo ${run} > /immutable`,
+      '',
+    ].join('\n');
+    const spec = path.join(
+      await writeTree(path.join(work, 'immutable'), { 'imagespec.yaml': yaml }),
+      'imagespec.yaml',
+    );
+    const out = await runCli(cli, ['build', '--push', '--cache', 'none', spec], {
+      env: { ...env, PATH: `${shimDir}:${env.PATH ?? ''}` },
+      cwd: work,
+    });
+    expect(out.code, out.stderr.slice(-3000)).toBe(0);
+    expect(out.stderr).toMatch(
+      /pushing under the staging tag failed \(.*tag is immutable\); pushing the content tag directly/,
+    );
+    const [reference, digest] = out.stdout.trim().split('@') as [string, string];
+    const tag = reference.slice(reference.lastIndexOf(':') + 1);
+    expect((await manifest(`${repository}/immutable`, tag)).digest).toBe(digest.split(' ')[0]);
+    expect((await manifest(`${repository}/immutable`, `${tag}-staging`)).status).toBe(404);
   }, 300_000);
 });
