@@ -5,44 +5,20 @@
  * (pushed beforehand as one-layer images), half are missing. Median of several runs, against the 1.5 s target
  * and against `node -e 0` measured in the same run. Needs the testbed (`bash scripts/testbed.sh up`).
  */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseReference } from '../src/registry/reference.js';
 import { basicAuth, pushImage } from '../test/support/registry-upload.js';
 import { testbed } from '../test/support/testbed.js';
-import type { BenchModule, BenchRow } from './support/measure.js';
+import { basicRegistryEnv, runTimed, timeAgainstFloor } from './support/cli-bench.js';
+import type { BenchModule } from './support/measure.js';
 
 const IMAGES = 100;
 const FILES_PER_IMAGE = 20;
 const ROUNDS = 7;
 const TARGET_SECONDS = 1.5;
 const root = process.cwd();
-
-function runTimed(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-): Promise<{ seconds: number; stdout: string }> {
-  const start = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolve({ seconds: Number(process.hrtime.bigint() - start) / 1e9, stdout })
-        : reject(new Error(`${command} ${args.join(' ')} exited ${code}\n${stderr.slice(-2000)}`)),
-    );
-  });
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const bench: BenchModule = {
   name: `plan: ${IMAGES} images (hashing + ${IMAGES} registry checks on loopback), dist/cli.js on Node.js 24`,
@@ -74,14 +50,7 @@ const bench: BenchModule = {
         );
       }
       await writeFile(path.join(ws, 'spec.yaml'), `${lines.join('\n')}\n`);
-      const docker = path.join(ws, 'docker');
-      await mkdir(docker);
-      const auth = Buffer.from(`${tb.basic.user}:${tb.basic.password}`).toString('base64');
-      await writeFile(
-        path.join(docker, 'config.json'),
-        JSON.stringify({ auths: { [tb.basic.registry]: { auth } } }),
-      );
-      const env = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_CONFIG: docker };
+      const env = await basicRegistryEnv(tb, ws);
       const cli = path.join(root, 'dist', 'cli.js');
 
       const refs = (await runTimed(node, [cli, 'tag', 'spec.yaml'], env, ws)).stdout.trim().split('\n');
@@ -95,35 +64,24 @@ const bench: BenchModule = {
         await pushImage(target, ref.path, 'linux/amd64', ref.tag);
       }
 
-      const check = (stdout: string): void => {
-        const plan = JSON.parse(stdout) as Array<{ existence: string }>;
-        const exists = plan.filter((p) => p.existence === 'exists').length;
-        const missing = plan.filter((p) => p.existence === 'missing').length;
-        if (plan.length !== IMAGES || exists !== IMAGES / 2 || missing !== IMAGES / 2) {
-          throw new Error(`unexpected plan: ${plan.length} images, ${exists} exist, ${missing} missing`);
-        }
-      };
-      check((await runTimed(node, [cli, 'plan', 'spec.yaml'], env, ws)).stdout);
-      const floor: number[] = [];
-      const plan: number[] = [];
-      for (let i = 0; i < ROUNDS; i++) {
-        floor.push((await runTimed(node, ['-e', '0'], env, ws)).seconds);
-        const r = await runTimed(node, [cli, 'plan', 'spec.yaml'], env, ws);
-        check(r.stdout);
-        plan.push(r.seconds);
-      }
-      const f = median(floor);
-      const p = median(plan);
-      const rows: BenchRow[] = [
-        { label: 'node -e 0 (floor)', seconds: f, ratio: 1 },
-        {
-          label: `imagespec plan, ${IMAGES} images (${IMAGES / 2} exist, ${IMAGES / 2} missing)`,
-          seconds: p,
-          ratio: f / p,
-          note: `target ≤ ${TARGET_SECONDS} s: ${p <= TARGET_SECONDS ? 'met' : 'MISSED'}; ${IMAGES * FILES_PER_IMAGE} files hashed`,
+      return await timeAgainstFloor({
+        node,
+        args: [cli, 'plan', 'spec.yaml'],
+        env,
+        cwd: ws,
+        rounds: ROUNDS,
+        label: `imagespec plan, ${IMAGES} images (${IMAGES / 2} exist, ${IMAGES / 2} missing)`,
+        targetSeconds: TARGET_SECONDS,
+        check(stdout) {
+          const plan = JSON.parse(stdout) as Array<{ existence: string }>;
+          const exists = plan.filter((p) => p.existence === 'exists').length;
+          const missing = plan.filter((p) => p.existence === 'missing').length;
+          if (plan.length !== IMAGES || exists !== IMAGES / 2 || missing !== IMAGES / 2) {
+            throw new Error(`unexpected plan: ${plan.length} images, ${exists} exist, ${missing} missing`);
+          }
+          return `${IMAGES * FILES_PER_IMAGE} files hashed`;
         },
-      ];
-      return rows;
+      });
     } finally {
       await rm(ws, { recursive: true, force: true });
     }
