@@ -185,6 +185,9 @@ export class CacheStore {
   }
 }
 
+/** The cache key of each v2 (twirp) request, for the request log. */
+const twirpKeys = new WeakMap<ServerResponse, string>();
+
 export function createCacheServer(opts: CacheServerOptions): Server {
   const store = new CacheStore(opts.dir);
   const base = opts.publicUrl.replace(/\/$/, '');
@@ -287,6 +290,7 @@ export function createCacheServer(opts: CacheServerOptions): Server {
     }
     const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, unknown>;
     const key = String(body.key ?? '');
+    twirpKeys.set(res, key);
     const version = String(body.version ?? '');
     const v2 = store.entries.filter((e) => e.namespace === 'v2');
     if (method === 'CreateCacheEntry') {
@@ -384,6 +388,8 @@ export function createCacheServer(opts: CacheServerOptions): Server {
         path: url.pathname,
         query: url.search.replace(/sig=[^&]*/, 'sig=***'),
         status: res.statusCode,
+        // v2 names the entry in the body, not the path: logged so a test can tell its own requests apart.
+        ...(twirpKeys.has(res) ? { key: twirpKeys.get(res) } : {}),
       }),
     );
     void (async () => {

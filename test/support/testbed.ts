@@ -290,6 +290,8 @@ export interface LoggedRequest {
   path: string;
   status: number;
   query?: string;
+  /** The cache double's v2 requests: the entry's key from the body. */
+  key?: string;
 }
 
 export async function readRequestLog(file: string): Promise<LoggedRequest[]> {
