@@ -303,16 +303,20 @@ export async function buildAll(
     if (check && result.pushed && result.staged) {
       // Staged; now the content tag, last, unless a concurrent run wrote it meanwhile.
       const { writeContentTag } = await import('./publish/content-tag.js');
-      const written = await writeContentTag(
-        run.client,
-        ctx.planned.reference,
-        ctx.planned.platforms,
-        digest,
-        {
+      let written: { digest?: string; concurrent: boolean };
+      try {
+        written = await writeContentTag(run.client, ctx.planned.reference, ctx.planned.platforms, digest, {
           ...run.registryOptions,
           mask: (s) => log.setSecret(s),
-        },
-      );
+        });
+      } catch (err) {
+        if (!(await pushedAfterFailure(run.client, ctx.planned, report, 3))) {
+          throw new UserError(
+            `${ctx.planned.reference}: the image was pushed under its staging tag, but the content tag could not be written: ${errorMessage(err)}`,
+          );
+        }
+        written = { concurrent: true };
+      }
       if (written.concurrent) {
         concurrent = true;
         await pushedMeanwhile(run.client, ctx.planned, report, true);

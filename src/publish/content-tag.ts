@@ -42,12 +42,46 @@ export async function writeContentTag(
   platforms: readonly string[],
   staged: string | undefined,
   opts: CredentialOptions & { mask: (s: string) => void },
+  delayMs = 1000,
 ): Promise<ContentTagResult> {
-  const now = await checkExistence(client, reference, platforms).catch(() => undefined);
-  if (now?.state === 'exists') return { concurrent: true, ...(now.digest ? { digest: now.digest } : {}) };
+  const exists = async (): Promise<ContentTagResult | undefined> => {
+    const now = await checkExistence(client, reference, platforms).catch(() => undefined);
+    if (now?.state !== 'exists') return undefined;
+    return { concurrent: true, ...(now.digest ? { digest: now.digest } : {}) };
+  };
+  const first = await exists();
+  if (first) return first;
   const staging = await checkExistence(client, stagingReference(reference), platforms).catch(() => undefined);
-  const digest = (staging?.state === 'exists' ? staging.digest : undefined) ?? staged;
-  if (!digest) throw new Error(`${reference}: no digest of the staged image to copy`);
+  const latest = staging?.state === 'exists' ? staging.digest : undefined;
+  // The latest staged image first (what racing runs converge on), then this run's own; a registry still
+  // writing a manifest another run pushed a moment ago can answer 5xx for it, so each is tried a few times.
+  const candidates = [...new Set([latest, staged].filter((d): d is string => Boolean(d)))];
+  if (candidates.length === 0) throw new Error(`${reference}: no digest of the staged image to copy`);
+  let last: unknown;
+  for (const digest of candidates) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt > 0) {
+        await new Promise((done) => setTimeout(done, delayMs));
+        const meanwhile = await exists();
+        if (meanwhile) return meanwhile;
+      }
+      try {
+        await copyManifest(reference, digest, opts);
+        return { digest, concurrent: false };
+      } catch (err) {
+        last = err;
+      }
+    }
+  }
+  throw last;
+}
+
+/** `imagetools create`: the tag points at the manifest `digest` of the same repository. */
+async function copyManifest(
+  reference: string,
+  digest: string,
+  opts: CredentialOptions & { mask: (s: string) => void },
+): Promise<void> {
   const ref = parseReference(reference);
   const source = `${reference.slice(0, reference.length - (ref.tag ? ref.tag.length + 1 : 0))}@${digest}`;
   const config = await tempDockerConfig(registriesOf([reference]), opts);
@@ -61,5 +95,4 @@ export async function writeContentTag(
   } finally {
     await config.cleanup();
   }
-  return { digest, concurrent: false };
 }
