@@ -4,9 +4,7 @@
  * `node -e 0` (the floor) and the command interleaved, round by round, so a shared machine's noise falls on both.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { Testbed } from '../../test/support/testbed.js';
+import { dockerConfigWithLogin, type Testbed } from '../../test/support/testbed.js';
 import type { BenchRow } from './measure.js';
 
 export interface Ran {
@@ -39,15 +37,9 @@ export function runTimed(command: string, args: string[], env: NodeJS.ProcessEnv
 
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** An environment whose Docker config logs in to the testbed's basic registry (written under `dir`). */
+/** A minimal environment whose Docker config logs in to the testbed's basic registry (written under `dir`). */
 export async function basicRegistryEnv(tb: Testbed, dir: string): Promise<NodeJS.ProcessEnv> {
-  const docker = path.join(dir, 'docker');
-  await mkdir(docker, { recursive: true });
-  const auth = Buffer.from(`${tb.basic.user}:${tb.basic.password}`).toString('base64');
-  await writeFile(
-    path.join(docker, 'config.json'),
-    JSON.stringify({ auths: { [tb.basic.registry]: { auth } } }),
-  );
+  const docker = await dockerConfigWithLogin(dir, tb.basic);
   return { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_CONFIG: docker };
 }
 

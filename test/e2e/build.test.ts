@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -18,6 +18,8 @@ import {
   testbed,
   writeTree,
   type RunResult,
+  cliEnv,
+  dockerConfigWithLogin,
 } from '../support/testbed.js';
 
 const tb = testbed();
@@ -96,12 +98,9 @@ async function filesContaining(dir: string, needle: string): Promise<string[]> {
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'imagespec-build-'));
   cli = await bundle('cli', work);
-  dockerConfig = path.join(work, 'docker');
-  await mkdir(dockerConfig);
-  const auth = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
-  await writeFile(path.join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [BASIC]: { auth } } }));
+  dockerConfig = await dockerConfigWithLogin(work);
   // No GitHub Actions runtime unless a test adds it: gha then falls back to no cache, with a warning.
-  env = { ...process.env, DOCKER_CONFIG: dockerConfig };
+  env = cliEnv(dockerConfig);
   for (const k of [
     'ACTIONS_CACHE_URL',
     'ACTIONS_RUNTIME_TOKEN',

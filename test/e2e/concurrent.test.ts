@@ -19,6 +19,8 @@ import {
   run as runCommand,
   testbed,
   writeTree,
+  cliEnv,
+  dockerConfigWithLogin,
 } from '../support/testbed.js';
 
 const tb = testbed();
@@ -34,12 +36,7 @@ let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'imagespec-concurrent-'));
   cli = await bundle('cli', work);
-  const dockerConfig = path.join(work, 'docker');
-  await mkdir(dockerConfig);
-  const auth = Buffer.from(`${tb.basic.user}:${tb.basic.password}`).toString('base64');
-  await writeFile(path.join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [BASIC]: { auth } } }));
-  env = { ...process.env, DOCKER_CONFIG: dockerConfig };
-  for (const k of ['ACTIONS_CACHE_URL', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL']) delete env[k];
+  env = cliEnv(await dockerConfigWithLogin(work));
 }, 120_000);
 
 afterAll(async () => {

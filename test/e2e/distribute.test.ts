@@ -5,7 +5,7 @@
  * file contract, real buildx on the real engine (arm64 legs under QEMU), a real registry with basic auth.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -21,6 +21,7 @@ import {
   requireTestbed,
   run,
   type Testbed,
+  dockerConfigWithLogin,
 } from '../support/testbed.js';
 import { runWorkflow, type WorkflowRun } from '../support/workflow-runner.js';
 
@@ -127,13 +128,7 @@ async function workspace(spec: string): Promise<string> {
 beforeAll(async () => {
   tb = await requireTestbed();
   root = await mkdtemp(path.join(tmpdir(), 'imagespec-distribute-'));
-  dockerConfig = path.join(root, 'docker');
-  await mkdir(dockerConfig);
-  const auth = Buffer.from(`${tb.basic.user}:${tb.basic.password}`).toString('base64');
-  await writeFile(
-    path.join(dockerConfig, 'config.json'),
-    JSON.stringify({ auths: { [tb.basic.registry]: { auth } } }),
-  );
+  dockerConfig = await dockerConfigWithLogin(root);
   target = { registry: tb.basic.registry, authorization: basicAuth(tb.basic.user, tb.basic.password) };
 });
 

@@ -6,7 +6,7 @@
  * a Dockerfile cannot hold are refused by `imagespec validate` at their FILE:LINE:COL, and nothing is pushed.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,8 @@ import {
   run as runCommand,
   testbed,
   writeTree,
+  cliEnv,
+  dockerConfigWithLogin,
 } from '../support/testbed.js';
 
 const tb = testbed();
@@ -31,12 +33,7 @@ const pushed: string[] = [];
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'imagespec-hostile-'));
   cli = await bundle('cli', work);
-  const dockerConfig = path.join(work, 'docker');
-  await mkdir(dockerConfig);
-  const auth = Buffer.from(`${tb.basic.user}:${tb.basic.password}`).toString('base64');
-  await writeFile(path.join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [BASIC]: { auth } } }));
-  env = { ...process.env, DOCKER_CONFIG: dockerConfig };
-  for (const k of ['ACTIONS_CACHE_URL', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL']) delete env[k];
+  env = cliEnv(await dockerConfigWithLogin(work));
 }, 120_000);
 
 afterAll(async () => {

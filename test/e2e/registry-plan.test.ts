@@ -3,14 +3,14 @@
  * JSON in build order; credentials come from a Docker config file named by DOCKER_CONFIG.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReference } from '../../src/registry/reference.js';
 import { bundle, runCli } from '../support/bundle.js';
 import { basicAuth, pushImage } from '../support/registry-upload.js';
-import { testbed } from '../support/testbed.js';
+import { testbed, dockerConfigWithLogin } from '../support/testbed.js';
 
 const tb = testbed();
 const { registry: BASIC, user: USER, password: PASSWORD } = tb.basic;
@@ -24,11 +24,7 @@ const imagespec = (...args: string[]) => runCli(cli, args, { cwd: work, env });
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'imagespec-plan-'));
   cli = await bundle('cli', work);
-  const docker = path.join(work, 'docker');
-  await mkdir(docker);
-  const auth = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
-  await writeFile(path.join(docker, 'config.json'), JSON.stringify({ auths: { [BASIC]: { auth } } }));
-  env = { ...process.env, DOCKER_CONFIG: docker };
+  env = { ...process.env, DOCKER_CONFIG: await dockerConfigWithLogin(work) };
   await writeFile(
     path.join(work, 'spec.yaml'),
     [

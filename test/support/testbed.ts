@@ -338,3 +338,33 @@ export function headManifest(
   if (authorization) headers.authorization = authorization;
   return fetch(`http://${registry}/v2/${repository}/manifests/${reference}`, { method: 'HEAD', headers });
 }
+
+/**
+ * A Docker client configuration directory of a test's own (`<dir>/docker`) holding one login, the testbed's basic
+ * registry by default; returns its path. Nothing touches ~/.docker.
+ */
+export async function dockerConfigWithLogin(
+  dir: string,
+  login: { registry: string; user: string; password: string } = testbed().basic,
+): Promise<string> {
+  const config = join(dir, 'docker');
+  await mkdir(config, { recursive: true });
+  const auth = Buffer.from(`${login.user}:${login.password}`).toString('base64');
+  await writeFile(join(config, 'config.json'), JSON.stringify({ auths: { [login.registry]: { auth } } }));
+  return config;
+}
+
+/** The variables that make a process a GitHub Actions runner with a cache service; tests opt in to them. */
+export const GITHUB_CACHE_RUNTIME = [
+  'ACTIONS_CACHE_URL',
+  'ACTIONS_RUNTIME_TOKEN',
+  'ACTIONS_RESULTS_URL',
+  'ACTIONS_CACHE_SERVICE_V2',
+] as const;
+
+/** This process's environment with `DOCKER_CONFIG` set and without the GitHub cache runtime. */
+export function cliEnv(dockerConfig: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: dockerConfig };
+  for (const k of GITHUB_CACHE_RUNTIME) delete env[k];
+  return env;
+}
