@@ -595,7 +595,12 @@ case "${1:-}" in
     [[ -s $ENV_FILE ]] || die "the testbed is not up: run 'bash scripts/testbed.sh up'"
     cat "$ENV_FILE"
     ;;
-  status) all_up ;;
+  status)
+    # Not an error: the answer to a question (exit 1 when something is down).
+    if all_up; then exit 0; fi
+    log "not up: the engine or a service does not answer (bash scripts/testbed.sh up)"
+    exit 1
+    ;;
   *)
     echo "usage: $0 install|up|store classic|containerd|down|env|status" >&2
     exit 2
