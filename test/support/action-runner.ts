@@ -8,6 +8,8 @@ import path from 'node:path';
 import { parseOutputs } from './runner-files.js';
 import { run, type Testbed } from './testbed.js';
 
+export { dockerConfigWith } from './testbed.js';
+
 const bundle = path.resolve(import.meta.dirname, '../../dist/index.js');
 
 export interface ActionRun {
@@ -62,19 +64,4 @@ export async function runActionBundle(tb: Testbed, opts: ActionRunOptions): Prom
   });
   const [outputs, summary] = await Promise.all([readFile(outputFile, 'utf8'), readFile(summaryFile, 'utf8')]);
   return { code: result.code, log: result.stdout + result.stderr, outputs: parseOutputs(outputs), summary };
-}
-
-/** A Docker config directory with a login for each registry (what `docker login` leaves). */
-export async function dockerConfigWith(
-  dir: string,
-  logins: Record<string, { user: string; password: string }>,
-): Promise<string> {
-  const auths = Object.fromEntries(
-    Object.entries(logins).map(([host, l]) => [
-      host,
-      { auth: Buffer.from(`${l.user}:${l.password}`).toString('base64') },
-    ]),
-  );
-  await writeFile(path.join(dir, 'config.json'), JSON.stringify({ auths }));
-  return dir;
 }

@@ -349,9 +349,22 @@ export async function dockerConfigWithLogin(
 ): Promise<string> {
   const config = join(dir, 'docker');
   await mkdir(config, { recursive: true });
-  const auth = Buffer.from(`${login.user}:${login.password}`).toString('base64');
-  await writeFile(join(config, 'config.json'), JSON.stringify({ auths: { [login.registry]: { auth } } }));
-  return config;
+  return dockerConfigWith(config, { [login.registry]: login });
+}
+
+/** A Docker config directory with a login for each registry (what `docker login` leaves). */
+export async function dockerConfigWith(
+  dir: string,
+  logins: Record<string, { user: string; password: string }>,
+): Promise<string> {
+  const auths = Object.fromEntries(
+    Object.entries(logins).map(([host, l]) => [
+      host,
+      { auth: Buffer.from(`${l.user}:${l.password}`).toString('base64') },
+    ]),
+  );
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ auths }));
+  return dir;
 }
 
 /** The variables that make a process a GitHub Actions runner with a cache service; tests opt in to them. */
